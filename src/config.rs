@@ -1,0 +1,151 @@
+//! Settings: the configuration file < environment < command-line flags, resolved once into
+//! [`Settings`] before any work starts.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::render::Letterhead;
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("configuration {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// Everything a command needs to know about its surroundings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Archive root (default `./archive`).
+    pub archive: PathBuf,
+    /// The configuration file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    pub letterhead: Letterhead,
+    /// A directory whose files override the embedded templates.
+    pub template_dir: Option<PathBuf>,
+}
+
+/// What the command line and environment said (clap fills this; `None` = not given).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub archive: PathBuf,
+    pub config: Option<PathBuf>,
+    pub templates: Option<PathBuf>,
+}
+
+/// `drucksache.toml`. Keys are German, like the records.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    gemeinde: GemeindeSection,
+    #[serde(default)]
+    vorlagen: VorlagenSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GemeindeSection {
+    #[serde(default = "default_name")]
+    name: String,
+    #[serde(default = "default_head")]
+    verwaltungsspitze: String,
+    /// Image file, relative to the configuration file.
+    wappen: Option<PathBuf>,
+    #[serde(default = "default_seen_by")]
+    gesehen: Vec<String>,
+}
+
+impl Default for GemeindeSection {
+    fn default() -> Self {
+        GemeindeSection {
+            name: default_name(),
+            verwaltungsspitze: default_head(),
+            wappen: None,
+            gesehen: default_seen_by(),
+        }
+    }
+}
+
+fn default_name() -> String {
+    "Stadt Musterstadt".into()
+}
+
+fn default_head() -> String {
+    "Der Bürgermeister".into()
+}
+
+fn default_seen_by() -> Vec<String> {
+    vec!["Kämmerer/in".into(), "Beigeordnete/r".into()]
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VorlagenSection {
+    /// Template override directory, relative to the configuration file.
+    verzeichnis: Option<PathBuf>,
+}
+
+impl Settings {
+    /// The configuration file is `--config`/`DRUCKSACHE_CONFIG`, else `./drucksache.toml`,
+    /// else `<archive>/drucksache.toml`; with none of them the embedded defaults apply.
+    pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
+        let config_file = overrides.config.clone().or_else(|| {
+            [PathBuf::from("drucksache.toml"), overrides.archive.join("drucksache.toml")]
+                .into_iter()
+                .find(|p| p.is_file())
+        });
+        let file = match &config_file {
+            Some(path) => read(path)?,
+            None => ConfigFile::default(),
+        };
+        let base = config_file.as_deref().and_then(Path::parent).unwrap_or(Path::new(""));
+        Ok(Settings {
+            archive: overrides.archive,
+            letterhead: Letterhead {
+                municipality: file.gemeinde.name,
+                head: file.gemeinde.verwaltungsspitze,
+                coat_of_arms: file.gemeinde.wappen.map(|p| base.join(p)),
+                seen_by: file.gemeinde.gesehen,
+            },
+            template_dir: overrides.templates.or(file.vorlagen.verzeichnis.map(|p| base.join(p))),
+            config_file,
+        })
+    }
+}
+
+fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.into(), source })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_and_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("d.toml");
+        std::fs::write(&cfg, "[gemeinde]\nname = \"Stadt Hagen\"\nwappen = \"w.svg\"\n[vorlagen]\nverzeichnis = \"t\"\n").unwrap();
+        let s = Settings::resolve(Overrides { archive: dir.path().into(), config: Some(cfg), templates: None }).unwrap();
+        assert_eq!(s.letterhead.municipality, "Stadt Hagen");
+        assert_eq!(s.letterhead.head, "Der Bürgermeister");
+        assert_eq!(s.letterhead.coat_of_arms, Some(dir.path().join("w.svg")));
+        assert_eq!(s.template_dir, Some(dir.path().join("t")));
+    }
+
+    #[test]
+    fn flags_beat_the_file_and_typos_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("drucksache.toml"), "[vorlagen]\nverzeichnis = \"t\"\n").unwrap();
+        let s = Settings::resolve(Overrides { archive: dir.path().into(), config: None, templates: Some("x".into()) }).unwrap();
+        assert_eq!(s.template_dir, Some(PathBuf::from("x")));
+        std::fs::write(dir.path().join("drucksache.toml"), "[gemeinde]\nnmae = \"x\"\n").unwrap();
+        let err = Settings::resolve(Overrides { archive: dir.path().into(), ..Default::default() }).unwrap_err();
+        assert!(err.to_string().contains("nmae"), "{err}");
+    }
+}

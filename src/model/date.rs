@@ -1,0 +1,82 @@
+//! Calendar date of a paper or session, written `YYYY-MM-DD` in records and `TT.MM.JJJJ` on paper.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A real calendar date (2012-02-31 is refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(time::Date);
+
+impl Date {
+    /// Parses `YYYY-MM-DD`; `None` for anything else or an impossible day.
+    pub fn parse_iso(text: &str) -> Option<Date> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(text, &format).ok().map(Date)
+    }
+
+    pub fn year(self) -> i32 {
+        self.0.year()
+    }
+
+    pub fn month(self) -> u8 {
+        self.0.month().into()
+    }
+
+    pub fn day(self) -> u8 {
+        self.0.day()
+    }
+
+    /// The German form printed on papers: `25.04.2012`.
+    pub fn german(self) -> String {
+        format!("{:02}.{:02}.{:04}", self.day(), self.month(), self.year())
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year(), self.month(), self.day())
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<str>::deserialize(deserializer)?;
+        Date::parse_iso(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text} is not a date (YYYY-MM-DD)")))
+    }
+}
+
+impl JsonSchema for Date {
+    fn schema_name() -> Cow<'static, str> {
+        "Date".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "format": "date" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_real_dates_only() {
+        let d = Date::parse_iso("2012-04-25").unwrap();
+        assert_eq!(d.german(), "25.04.2012");
+        assert_eq!(d.to_string(), "2012-04-25");
+        assert!(Date::parse_iso("2012-02-29").is_some());
+        assert!(Date::parse_iso("2013-02-29").is_none());
+        assert!(Date::parse_iso("2012-02-31").is_none());
+        assert!(Date::parse_iso("25.04.2012").is_none());
+    }
+}

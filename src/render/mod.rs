@@ -1,0 +1,176 @@
+//! Rendering a paper to PDF/A-2b with Typst: one shared [`Renderer`] (fonts, parsed templates,
+//! standard library) and one small `World` per job, so threads render in parallel.
+
+mod fonts;
+mod templates;
+mod view;
+mod world;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use typst::diag::{Severity, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::FileId;
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::model::Paper;
+use templates::TemplateSet;
+use view::TemplateData;
+use world::{JobWorld, PAPER_JSON};
+
+/// Every `EVICT_EVERY` renders, cached results that were not used during the last
+/// `EVICT_MAX_AGE` evictions are dropped from Typst's memoization cache (comemo), which would
+/// otherwise grow with every distinct paper. Chosen by `cargo bench --bench render`; see README.
+const EVICT_EVERY: usize = 16;
+const EVICT_MAX_AGE: usize = 2;
+
+/// Why a paper could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// Only drafts are rendered without a Drucksachennummer.
+    #[error("drucksachennummer: is required for a final rendering; add it, or render with --draft")]
+    MissingReference,
+    #[error("template error:\n{}", .0.join("\n"))]
+    Template(Vec<String>),
+    #[error("cannot read template file {path}: {source}")]
+    TemplateIo { path: PathBuf, source: std::io::Error },
+    #[error("template file {path} is larger than 8 MiB")]
+    TemplateTooLarge { path: PathBuf },
+    #[error("no template for {kind}: expected {kind}.typ in the template set")]
+    NoTemplate { kind: String },
+    #[error("cannot read the coat of arms {path}: {source}")]
+    CoatOfArms { path: PathBuf, source: std::io::Error },
+}
+
+/// The letterhead (Briefkopf), from the archive's configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Letterhead {
+    /// e.g. "Stadt Hagen"; printed in capitals.
+    pub municipality: String,
+    /// Head of administration, e.g. "Der Oberbürgermeister".
+    pub head: String,
+    /// An image file (SVG, PNG, JPEG) with the coat of arms (Wappen).
+    pub coat_of_arms: Option<PathBuf>,
+    /// "Gesehen:" signature fields of the Verfügung, e.g. "Stadtkämmerer".
+    pub seen_by: Vec<String>,
+}
+
+/// How to render one paper.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Entwurf: marked ENTWURF on every page; needs no Drucksachennummer.
+    pub draft: bool,
+}
+
+/// The shared render engine. Build it once; call [`Renderer::render`] from any thread.
+pub struct Renderer {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    templates: TemplateSet,
+    letterhead: Letterhead,
+    coat_of_arms: Option<(FileId, Bytes)>,
+    renders: AtomicUsize,
+}
+
+impl Renderer {
+    /// Loads fonts and templates (the embedded ones, overridden by `template_dir`) and builds
+    /// Typst's standard library.
+    pub fn new(letterhead: Letterhead, template_dir: Option<&Path>) -> Result<Renderer, RenderError> {
+        let fonts = fonts::embedded();
+        let templates = TemplateSet::load(template_dir)?;
+        let coat_of_arms = match &letterhead.coat_of_arms {
+            None => None,
+            Some(path) => {
+                let bytes = std::fs::read(path).map_err(|source| RenderError::CoatOfArms { path: path.clone(), source })?;
+                let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("png").to_ascii_lowercase();
+                Some((templates::file_id(&format!("wappen.{ext}")), Bytes::new(bytes)))
+            }
+        };
+        Ok(Renderer {
+            library: LazyHash::new(Library::default()),
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+            templates,
+            letterhead,
+            coat_of_arms,
+            renders: AtomicUsize::new(0),
+        })
+    }
+
+    /// Renders a validated paper to PDF/A-2b bytes. Deterministic: the same paper, templates
+    /// and program version give the same bytes.
+    pub fn render(&self, paper: &Paper, options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
+        if paper.reference.is_none() && !options.draft {
+            return Err(RenderError::MissingReference);
+        }
+        let coat_path = self.coat_of_arms.as_ref().map(|(id, _)| id.get().vpath().get_with_slash().to_string());
+        let data = TemplateData::new(paper, &self.letterhead, coat_path, options);
+        let json = serde_json::to_vec(&data).expect("template data serializes");
+        let main = self.templates.main_for(paper.kind.key());
+        if self.templates.source(main).is_none() {
+            return Err(RenderError::NoTemplate { kind: paper.kind.key().into() });
+        }
+        let world = JobWorld { engine: self, main, data: Bytes::new(json) };
+
+        let result = typst::compile::<PagedDocument>(&world).output;
+        let pdf = result.and_then(|document| typst_pdf::pdf(&document, &pdf_options(paper, options)));
+        self.evict_now_and_then();
+        pdf.map_err(|diagnostics| RenderError::Template(self.describe(&world, &diagnostics)))
+    }
+
+    fn evict_now_and_then(&self) {
+        if self.renders.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
+            typst::comemo::evict(EVICT_MAX_AGE);
+        }
+    }
+
+    /// `templates/layout.typ:12:5: unknown variable: foo` plus Typst's hints.
+    fn describe(&self, world: &JobWorld<'_>, diagnostics: &[SourceDiagnostic]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for diag in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+            let location = diag.span.id().map(|id| {
+                let file = self.templates.origin(id).map(str::to_string).unwrap_or_else(|| {
+                    if id == *PAPER_JSON { "paper data".into() } else { id.get().vpath().get_with_slash().to_string() }
+                });
+                let position = world
+                    .range(diag.span)
+                    .zip(world.source(id).ok())
+                    .and_then(|(range, source)| source.lines().byte_to_line_column(range.start));
+                match position {
+                    Some((line, column)) => format!("{file}:{}:{}", line + 1, column + 1),
+                    None => file,
+                }
+            });
+            lines.push(format!("{}: error: {}", location.unwrap_or_else(|| "template".into()), diag.message));
+            for hint in &diag.hints {
+                lines.push(format!("  hint: {}", hint.v));
+            }
+        }
+        lines
+    }
+}
+
+/// PDF/A-2b, tagged, with a document id derived from the Drucksachennummer and the paper's
+/// date as creation date, so that nothing in the file depends on the clock.
+fn pdf_options(paper: &Paper, options: &RenderOptions) -> PdfOptions {
+    let ident = match (&paper.reference, options.draft) {
+        (Some(reference), false) => format!("drucksache:{reference}"),
+        (Some(reference), true) => format!("drucksache-entwurf:{reference}"),
+        (None, _) => format!("drucksache-entwurf:{}:{}", paper.date, paper.subject),
+    };
+    let date = Datetime::from_ymd(paper.date.year(), paper.date.month(), paper.date.day()).expect("validated date");
+    PdfOptions {
+        ident: Smart::Custom(ident),
+        creator: Smart::Custom(Some(format!("drucksache {}", env!("CARGO_PKG_VERSION")))),
+        timestamp: Some(Timestamp::new_utc(date)),
+        standards: PdfStandards::new(&[PdfStandard::A_2b]).expect("PDF/A-2b alone is a valid choice"),
+        tagged: true,
+        ..PdfOptions::default()
+    }
+}
