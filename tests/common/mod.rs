@@ -1,0 +1,89 @@
+//! Shared test harness: runs the real `drucksache` binary and the real PDF tools.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The project root (where `archive/` and `templates/` are).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The seed paper's record.
+pub fn seed() -> PathBuf {
+    root().join("archive/papers/2012/0310-2012.toml")
+}
+
+/// A `drucksache` command working on the project's archive (so the Hagen letterhead applies).
+pub fn drucksache() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_drucksache"));
+    cmd.current_dir(root())
+        .env_remove("DRUCKSACHE_CONFIG")
+        .env_remove("DRUCKSACHE_TEMPLATES")
+        .env("DRUCKSACHE_ARCHIVE", root().join("archive"))
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The outcome of one run, with text output for assertions.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let Output { status, stdout, stderr } = cmd.output().expect("drucksache runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into(),
+        stderr: String::from_utf8_lossy(&stderr).into(),
+    }
+}
+
+/// Renders `input` to `out` and insists on success.
+pub fn render(input: &Path, out: &Path, extra: &[&str]) {
+    let r = run(drucksache().arg("render").arg(input).arg("-o").arg(out).args(extra));
+    assert_eq!(r.code, 0, "render {} failed:\n{}", input.display(), r.stderr);
+}
+
+/// Whether an external tool is there. Under `CI=true` a missing tool fails the test instead
+/// of skipping it, so CI can never pass by not checking.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new(tool).arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
+    if !found {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{tool} is required when CI=true");
+        eprintln!("skipping: {tool} is not installed");
+    }
+    found
+}
+
+/// Runs a tool and returns its standard output; fails the test when the tool fails.
+pub fn tool(program: &str, args: &[&str]) -> String {
+    let out = Command::new(program).args(args).output().expect("tool runs");
+    assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into()
+}
+
+/// pdftotext -layout (rows stay rows) of pages `first..=last` (or all), with every run of white space made one space,
+/// so line breaks of the layout do not split the phrases a test looks for.
+pub fn text(pdf: &Path, pages: Option<(u32, u32)>) -> String {
+    let mut args = vec!["-layout"];
+    let (f, l);
+    if let Some((first, last)) = pages {
+        f = first.to_string();
+        l = last.to_string();
+        args.extend(["-f", &f, "-l", &l]);
+    }
+    let pdf = pdf.to_str().unwrap();
+    args.extend([pdf, "-"]);
+    tool("pdftotext", &args).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A record file written into `dir` from a modified copy of the seed.
+pub fn seed_with(dir: &Path, name: &str, edit: impl FnOnce(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(seed()).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
