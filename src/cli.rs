@@ -18,7 +18,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Archive root: records under papers/, configuration in drucksache.toml.
-    #[arg(long, global = true, env = "DRUCKSACHE_ARCHIVE", default_value = "archive", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "DRUCKSACHE_ARCHIVE",
+        default_value = "archive",
+        value_name = "DIR"
+    )]
     pub archive: PathBuf,
     /// Configuration file [default: ./drucksache.toml, else <archive>/drucksache.toml, if present].
     #[arg(long, global = true, env = "DRUCKSACHE_CONFIG", value_name = "FILE")]

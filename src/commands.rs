@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use rayon::prelude::*;
 
 use crate::cli::{Cli, Command, RenderArgs};
 use crate::config::{ConfigError, Overrides, Settings};
@@ -70,9 +69,12 @@ fn render(settings: &Settings, args: &RenderArgs) -> anyhow::Result<()> {
         return Err(InvalidInputs(invalid).into());
     }
 
-    let renderer = Renderer::new(settings.letterhead.clone(), settings.template_dir.as_deref())?;
+    let renderer = Renderer::new(
+        settings.letterhead.clone(),
+        settings.template_dir.as_deref(),
+    )?;
     let options = RenderOptions { draft: args.draft };
-    let results: Vec<_> = papers.par_iter().map(|paper| renderer.render(paper, &options)).collect();
+    let results = renderer.render_all(&papers, &options);
     let mut pdfs = Vec::new();
     for (result, input) in results.into_iter().zip(&args.inputs) {
         pdfs.push(result.with_context(|| format!("{}", input.display()))?);
@@ -91,7 +93,10 @@ fn render(settings: &Settings, args: &RenderArgs) -> anyhow::Result<()> {
 fn output_paths(args: &RenderArgs) -> anyhow::Result<Vec<PathBuf>> {
     if let Some(out) = &args.output {
         if args.inputs.len() != 1 {
-            return Err(UsageError("-o names one output file; use --out-dir for several inputs".into()).into());
+            return Err(UsageError(
+                "-o names one output file; use --out-dir for several inputs".into(),
+            )
+            .into());
         }
         return Ok(vec![out.clone()]);
     }
@@ -104,7 +109,10 @@ fn output_paths(args: &RenderArgs) -> anyhow::Result<Vec<PathBuf>> {
         let stem = input.file_stem().context("input without a file name")?;
         let out = dir.join(stem).with_extension("pdf");
         if outputs.contains(&out) {
-            bail!(UsageError(format!("two inputs would both be written to {}", out.display())));
+            bail!(UsageError(format!(
+                "two inputs would both be written to {}",
+                out.display()
+            )));
         }
         outputs.push(out);
     }
@@ -118,8 +126,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write to {}", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write to {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -11,7 +11,10 @@ use crate::render::Letterhead;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read configuration {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("configuration {path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -94,15 +97,21 @@ impl Settings {
     /// else `<archive>/drucksache.toml`; with none of them the embedded defaults apply.
     pub fn resolve(overrides: Overrides) -> Result<Settings, ConfigError> {
         let config_file = overrides.config.clone().or_else(|| {
-            [PathBuf::from("drucksache.toml"), overrides.archive.join("drucksache.toml")]
-                .into_iter()
-                .find(|p| p.is_file())
+            [
+                PathBuf::from("drucksache.toml"),
+                overrides.archive.join("drucksache.toml"),
+            ]
+            .into_iter()
+            .find(|p| p.is_file())
         });
         let file = match &config_file {
             Some(path) => read(path)?,
             None => ConfigFile::default(),
         };
-        let base = config_file.as_deref().and_then(Path::parent).unwrap_or(Path::new(""));
+        let base = config_file
+            .as_deref()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(""));
         Ok(Settings {
             archive: overrides.archive,
             letterhead: Letterhead {
@@ -111,15 +120,23 @@ impl Settings {
                 coat_of_arms: file.gemeinde.wappen.map(|p| base.join(p)),
                 seen_by: file.gemeinde.gesehen,
             },
-            template_dir: overrides.templates.or(file.vorlagen.verzeichnis.map(|p| base.join(p))),
+            template_dir: overrides
+                .templates
+                .or(file.vorlagen.verzeichnis.map(|p| base.join(p))),
             config_file,
         })
     }
 }
 
 fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.into(), source })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.into(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+        path: path.into(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -131,7 +148,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cfg = dir.path().join("d.toml");
         std::fs::write(&cfg, "[gemeinde]\nname = \"Stadt Hagen\"\nwappen = \"w.svg\"\n[vorlagen]\nverzeichnis = \"t\"\n").unwrap();
-        let s = Settings::resolve(Overrides { archive: dir.path().into(), config: Some(cfg), templates: None }).unwrap();
+        let s = Settings::resolve(Overrides {
+            archive: dir.path().into(),
+            config: Some(cfg),
+            templates: None,
+        })
+        .unwrap();
         assert_eq!(s.letterhead.municipality, "Stadt Hagen");
         assert_eq!(s.letterhead.head, "Der Bürgermeister");
         assert_eq!(s.letterhead.coat_of_arms, Some(dir.path().join("w.svg")));
@@ -141,11 +163,28 @@ mod tests {
     #[test]
     fn flags_beat_the_file_and_typos_are_errors() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("drucksache.toml"), "[vorlagen]\nverzeichnis = \"t\"\n").unwrap();
-        let s = Settings::resolve(Overrides { archive: dir.path().into(), config: None, templates: Some("x".into()) }).unwrap();
+        std::fs::write(
+            dir.path().join("drucksache.toml"),
+            "[vorlagen]\nverzeichnis = \"t\"\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(Overrides {
+            archive: dir.path().into(),
+            config: None,
+            templates: Some("x".into()),
+        })
+        .unwrap();
         assert_eq!(s.template_dir, Some(PathBuf::from("x")));
-        std::fs::write(dir.path().join("drucksache.toml"), "[gemeinde]\nnmae = \"x\"\n").unwrap();
-        let err = Settings::resolve(Overrides { archive: dir.path().into(), ..Default::default() }).unwrap_err();
+        std::fs::write(
+            dir.path().join("drucksache.toml"),
+            "[gemeinde]\nnmae = \"x\"\n",
+        )
+        .unwrap();
+        let err = Settings::resolve(Overrides {
+            archive: dir.path().into(),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(err.to_string().contains("nmae"), "{err}");
     }
 }

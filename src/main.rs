@@ -11,12 +11,17 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { commands::EXIT_INVALID } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                commands::EXIT_INVALID
+            } else {
+                0
+            });
         }
     };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DRUCKSACHE_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("DRUCKSACHE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -51,7 +51,13 @@ fn seed_paper_contains_every_part_of_the_original() {
         assert!(all.contains(phrase), "missing {phrase:?} in:\n{all}");
     }
     let page2 = text(&pdf, Some((2, 2)));
-    for phrase in ["STADT HAGEN", "Der Oberbürgermeister", "Seite 2", "Drucksachennummer: 0310/2012", "Datum: 25.04.2012"] {
+    for phrase in [
+        "STADT HAGEN",
+        "Der Oberbürgermeister",
+        "Seite 2",
+        "Drucksachennummer: 0310/2012",
+        "Datum: 25.04.2012",
+    ] {
         assert!(page2.contains(phrase), "page 2 lacks {phrase:?}:\n{page2}");
     }
 }
@@ -68,13 +74,25 @@ fn pdf_is_pdfa_2b_with_metadata_and_embedded_fonts() {
 
     let xmp = tool("pdfinfo", &["-meta", pdf]);
     assert!(xmp.contains("<pdfaid:part>2</pdfaid:part>"), "{xmp}");
-    assert!(xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"), "{xmp}");
-    assert!(xmp.contains("Integrationskonzept für die Stadt Hagen"), "title in XMP: {xmp}");
-    assert!(xmp.contains("<rdf:li>de-DE</rdf:li>") || xmp.contains("<rdf:li>de</rdf:li>"), "language: {xmp}");
+    assert!(
+        xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        "{xmp}"
+    );
+    assert!(
+        xmp.contains("Integrationskonzept für die Stadt Hagen"),
+        "title in XMP: {xmp}"
+    );
+    assert!(
+        xmp.contains("<rdf:li>de-DE</rdf:li>") || xmp.contains("<rdf:li>de</rdf:li>"),
+        "language: {xmp}"
+    );
     assert!(xmp.contains("0310/2012"), "keywords: {xmp}");
 
     let info = tool("pdfinfo", &[pdf]);
-    assert!(info.contains("Title:           Integrationskonzept für die Stadt Hagen"), "{info}");
+    assert!(
+        info.contains("Title:           Integrationskonzept für die Stadt Hagen"),
+        "{info}"
+    );
     assert!(info.contains("Keywords:        0310/2012"), "{info}");
     assert!(info.contains("Tagged:          yes"), "{info}");
 
@@ -88,21 +106,43 @@ fn pdf_is_pdfa_2b_with_metadata_and_embedded_fonts() {
     }
 
     let check = run(std::process::Command::new("qpdf").args(["--check", pdf]));
-    assert_eq!(check.code, 0, "qpdf --check: {}{}", check.stdout, check.stderr);
-    assert!(check.stdout.contains("No syntax or stream encoding errors"), "{}", check.stdout);
+    assert_eq!(
+        check.code, 0,
+        "qpdf --check: {}{}",
+        check.stdout, check.stderr
+    );
+    assert!(
+        check.stdout.contains("No syntax or stream encoding errors"),
+        "{}",
+        check.stdout
+    );
 }
 
 #[test]
 fn rendering_is_byte_for_byte_reproducible() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b, c) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"), dir.path().join("c.pdf"));
+    let (a, b, c) = (
+        dir.path().join("a.pdf"),
+        dir.path().join("b.pdf"),
+        dir.path().join("c.pdf"),
+    );
     render(&seed(), &a, &[]);
     render(&seed(), &b, &[]);
-    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap(), "two renders differ");
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "two renders differ"
+    );
 
-    let changed = seed_with(dir.path(), "changed.toml", |t| t.replace("Jörg Dehm", "Erik O. Schulz"));
+    let changed = seed_with(dir.path(), "changed.toml", |t| {
+        t.replace("Jörg Dehm", "Erik O. Schulz")
+    });
     render(&changed, &c, &[]);
-    assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&c).unwrap(), "a changed field must change the bytes");
+    assert_ne!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&c).unwrap(),
+        "a changed field must change the bytes"
+    );
 }
 
 #[test]
@@ -130,7 +170,10 @@ fn user_text_that_looks_like_code_is_printed_literally() {
         )
         .replace(
             "kurzfassung = \"\"\"",
-            &format!("kurzfassung = {}\nkurzfassung_alt = \"\"\"", toml_string(&format!("Kurz {joined}"))),
+            &format!(
+                "kurzfassung = {}\nkurzfassung_alt = \"\"\"",
+                toml_string(&format!("Kurz {joined}"))
+            ),
         )
         .replace("kurzfassung_alt = ", "begruendung_alt = ")
         .replace(
@@ -148,7 +191,10 @@ fn user_text_that_looks_like_code_is_printed_literally() {
     let all = text(&pdf, None);
     for prefix in ["Betreff", "Kurz", "Beschluss"] {
         let expected = format!("{prefix} {joined}");
-        assert!(all.contains(&expected), "{expected:?} not literal in:\n{all}");
+        assert!(
+            all.contains(&expected),
+            "{expected:?} not literal in:\n{all}"
+        );
     }
     assert!(!all.contains("root:x:0:0"), "a file was read");
 }
@@ -169,26 +215,88 @@ fn every_kind_renders_with_its_own_heading() {
     let dir = tempfile::tempdir().unwrap();
     let papers = root().join("archive/papers");
     let cases: [(&str, &[&str]); 5] = [
-        ("2012/0355-2012.toml", &["ÖFFENTLICHE MITTEILUNGSVORLAGE", "Jugendhilfeausschuss (zur Kenntnisnahme)", "Die Mitteilung wird zur Kenntnis genommen.", "23.05.2012 Jugendhilfeausschuss Kenntnisnahme"]),
-        ("2012/0310-2012-1.toml", &["ÖFFENTLICHE ERGÄNZUNGSVORLAGE", "Ergänzung zu: Drucksache 0310/2012", "Ergänzter Beschlussvorschlag:", "Drucksachennummer: 0310/2012-1"]),
-        ("2012/0412-2012.toml", &["NICHTÖFFENTLICHE BESCHLUSSVORLAGE", "☐ Es entstehen keine", "☒ Es entstehen folgende bilanzielle Auswirkungen Verkaufserlös von 311.220,00 €", "Nein, gesperrt bis einschließlich 31.12.2012"]),
-        ("2013/0101-2013.toml", &["• die Planungsleistungen der Leistungsphasen 1 bis 4 HOAI", "Christoph Gerbersmann", "1. Machbarkeitsstudie Dreifachsporthalle Emst", "Beteiligt: 20 Fachbereich Finanzen und Controlling 52 Servicezentrum Sport"]),
-        ("2013/0020-2013.toml", &["Seite 4", "Stellenplan", "1. Personal und Organisation: Abbau von 350 Stellen"]),
+        (
+            "2012/0355-2012.toml",
+            &[
+                "ÖFFENTLICHE MITTEILUNGSVORLAGE",
+                "Jugendhilfeausschuss (zur Kenntnisnahme)",
+                "Die Mitteilung wird zur Kenntnis genommen.",
+                "23.05.2012 Jugendhilfeausschuss Kenntnisnahme",
+            ],
+        ),
+        (
+            "2012/0310-2012-1.toml",
+            &[
+                "ÖFFENTLICHE ERGÄNZUNGSVORLAGE",
+                "Ergänzung zu: Drucksache 0310/2012",
+                "Ergänzter Beschlussvorschlag:",
+                "Drucksachennummer: 0310/2012-1",
+            ],
+        ),
+        (
+            "2012/0412-2012.toml",
+            &[
+                "NICHTÖFFENTLICHE BESCHLUSSVORLAGE",
+                "☐ Es entstehen keine",
+                "☒ Es entstehen folgende bilanzielle Auswirkungen Verkaufserlös von 311.220,00 €",
+                "Nein, gesperrt bis einschließlich 31.12.2012",
+            ],
+        ),
+        (
+            "2013/0101-2013.toml",
+            &[
+                "• die Planungsleistungen der Leistungsphasen 1 bis 4 HOAI",
+                "Christoph Gerbersmann",
+                "1. Machbarkeitsstudie Dreifachsporthalle Emst",
+                "Beteiligt: 20 Fachbereich Finanzen und Controlling 52 Servicezentrum Sport",
+            ],
+        ),
+        (
+            "2013/0020-2013.toml",
+            &[
+                "Seite 4",
+                "Stellenplan",
+                "1. Personal und Organisation: Abbau von 350 Stellen",
+            ],
+        ),
     ];
     let inputs: Vec<_> = cases.iter().map(|(file, _)| papers.join(file)).collect();
-    let r = run(drucksache().arg("render").args(&inputs).arg("--out-dir").arg(dir.path()));
+    let r = run(drucksache()
+        .arg("render")
+        .args(&inputs)
+        .arg("--out-dir")
+        .arg(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     for (file, phrases) in cases {
-        let stem = std::path::Path::new(file).file_stem().unwrap().to_str().unwrap();
+        let stem = std::path::Path::new(file)
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap();
         let pdf = dir.path().join(format!("{stem}.pdf"));
         let all = text(&pdf, None);
         for phrase in phrases {
-            assert!(all.contains(phrase), "{file}: missing {phrase:?} in:\n{all}");
+            assert!(
+                all.contains(phrase),
+                "{file}: missing {phrase:?} in:\n{all}"
+            );
         }
     }
-    let long = tool("pdfinfo", &[dir.path().join("0020-2013.pdf").to_str().unwrap()]);
-    let pages: u32 = long.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
-    assert!(pages >= 4, "long reasoning should run over several pages, got {pages}");
+    let long = tool(
+        "pdfinfo",
+        &[dir.path().join("0020-2013.pdf").to_str().unwrap()],
+    );
+    let pages: u32 = long
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        pages >= 4,
+        "long reasoning should run over several pages, got {pages}"
+    );
 }
 
 #[test]
@@ -197,12 +305,20 @@ fn draft_needs_no_reference_and_says_entwurf() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let record = seed_with(dir.path(), "draft.toml", |t| t.replace("drucksachennummer = \"0310/2012\"\n", ""));
+    let record = seed_with(dir.path(), "draft.toml", |t| {
+        t.replace("drucksachennummer = \"0310/2012\"\n", "")
+    });
     let pdf = dir.path().join("d.pdf");
 
     let refused = run(drucksache().arg("render").arg(&record).arg("-o").arg(&pdf));
     assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert!(refused.stderr.contains("drucksachennummer: is required for a final rendering"), "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("drucksachennummer: is required for a final rendering"),
+        "{}",
+        refused.stderr
+    );
     assert!(!pdf.exists());
 
     render(&record, &pdf, &["--draft"]);
@@ -231,10 +347,22 @@ fn json_on_standard_input_renders_like_toml() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(json.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(json.to_string().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(std::fs::read(from_toml).unwrap(), std::fs::read(from_json).unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(from_toml).unwrap(),
+        std::fs::read(from_json).unwrap()
+    );
 }
 
 fn fix_dates(v: &mut serde_json::Value) {
@@ -257,15 +385,26 @@ fn coat_of_arms_from_the_configuration() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join("tests/fixtures/wappen.svg"), dir.path().join("wappen.svg")).unwrap();
-    let gemeinde = "[gemeinde]\nname = \"Stadt Hagen\"\nverwaltungsspitze = \"Der Oberbürgermeister\"\n";
+    std::fs::copy(
+        root().join("tests/fixtures/wappen.svg"),
+        dir.path().join("wappen.svg"),
+    )
+    .unwrap();
+    let gemeinde =
+        "[gemeinde]\nname = \"Stadt Hagen\"\nverwaltungsspitze = \"Der Oberbürgermeister\"\n";
     let (plain, arms) = (dir.path().join("plain.toml"), dir.path().join("arms.toml"));
     std::fs::write(&plain, gemeinde).unwrap();
     std::fs::write(&arms, format!("{gemeinde}wappen = \"wappen.svg\"\n")).unwrap();
     let (with, without) = (dir.path().join("w.pdf"), dir.path().join("n.pdf"));
     render(&seed(), &with, &["--config", arms.to_str().unwrap()]);
     render(&seed(), &without, &["--config", plain.to_str().unwrap()]);
-    let (with_len, without_len) = (std::fs::metadata(&with).unwrap().len(), std::fs::metadata(&without).unwrap().len());
-    assert!(with_len > without_len, "the coat of arms adds a drawing: {with_len} vs {without_len}");
+    let (with_len, without_len) = (
+        std::fs::metadata(&with).unwrap().len(),
+        std::fs::metadata(&without).unwrap().len(),
+    );
+    assert!(
+        with_len > without_len,
+        "the coat of arms adds a drawing: {with_len} vs {without_len}"
+    );
     tool("qpdf", &["--check", with.to_str().unwrap()]);
 }

@@ -54,7 +54,10 @@ impl SourceText {
                 .lock()
                 .take(MAX_INPUT_BYTES + 1)
                 .read_to_end(&mut bytes)
-                .map_err(|e| InputError::Io { name: "<stdin>".into(), source: e })?;
+                .map_err(|e| InputError::Io {
+                    name: "<stdin>".into(),
+                    source: e,
+                })?;
             return SourceText::from_bytes("<stdin>".into(), Format::Json, bytes);
         }
         let format = match path.extension().and_then(|e| e.to_str()) {
@@ -62,22 +65,41 @@ impl SourceText {
             Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
             _ => return Err(InputError::UnknownFormat { name }),
         };
-        let file = std::fs::File::open(path).map_err(|e| InputError::Io { name: name.clone(), source: e })?;
-        let size = file.metadata().map_err(|e| InputError::Io { name: name.clone(), source: e })?.len();
+        let file = std::fs::File::open(path).map_err(|e| InputError::Io {
+            name: name.clone(),
+            source: e,
+        })?;
+        let size = file
+            .metadata()
+            .map_err(|e| InputError::Io {
+                name: name.clone(),
+                source: e,
+            })?
+            .len();
         if size > MAX_INPUT_BYTES {
             return Err(InputError::TooLarge { name, size });
         }
         let mut bytes = Vec::with_capacity(size as usize);
         file.take(MAX_INPUT_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| InputError::Io { name: name.clone(), source: e })?;
+            .map_err(|e| InputError::Io {
+                name: name.clone(),
+                source: e,
+            })?;
         SourceText::from_bytes(name, format, bytes)
     }
 
     /// Checks size and encoding of bytes that are already in memory.
-    pub fn from_bytes(name: String, format: Format, bytes: Vec<u8>) -> Result<SourceText, InputError> {
+    pub fn from_bytes(
+        name: String,
+        format: Format,
+        bytes: Vec<u8>,
+    ) -> Result<SourceText, InputError> {
         if bytes.len() as u64 > MAX_INPUT_BYTES {
-            return Err(InputError::TooLarge { name, size: bytes.len() as u64 });
+            return Err(InputError::TooLarge {
+                name,
+                size: bytes.len() as u64,
+            });
         }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceText { name, format, text }),
@@ -131,10 +153,13 @@ impl Document {
         match source.format {
             Format::Toml => {
                 let table = toml::de::DeTable::parse(&source.text).map_err(|e| {
-                    syntax(e.span().map_or(0, |s| s.start), e.message().trim().to_string())
+                    syntax(
+                        e.span().map_or(0, |s| s.start),
+                        e.message().trim().to_string(),
+                    )
                 })?;
                 let span = table.span();
-                doc.value = doc.from_toml_table(String::new(), span.start, table.into_inner());
+                doc.value = doc.convert_toml_table(String::new(), span.start, table.into_inner());
             }
             Format::Json => {
                 let options = jsonc_parser::ParseOptions {
@@ -148,37 +173,54 @@ impl Document {
                     allow_bare_decimal_point_numbers: false,
                     allow_non_finite_numbers: false,
                     allow_extended_string_escapes: false,
-                    ..Default::default()
                 };
-                let parsed = jsonc_parser::parse_to_ast(&source.text, &Default::default(), &options)
-                    .map_err(|e| syntax(e.range().start, e.kind().to_string()))?;
+                let parsed =
+                    jsonc_parser::parse_to_ast(&source.text, &Default::default(), &options)
+                        .map_err(|e| syntax(e.range().start, e.kind().to_string()))?;
                 let Some(root) = parsed.value else {
                     return Err(syntax(0, "the file is empty".into()));
                 };
-                doc.value = doc.from_json(String::new(), root).map_err(|(offset, message)| syntax(offset, message))?;
+                doc.value = doc
+                    .convert_json(String::new(), root)
+                    .map_err(|(offset, message)| syntax(offset, message))?;
             }
         }
         Ok(doc)
     }
 
-    fn from_toml_table(&mut self, pointer: String, offset: usize, table: toml::de::DeTable<'_>) -> Value {
+    fn convert_toml_table(
+        &mut self,
+        pointer: String,
+        offset: usize,
+        table: toml::de::DeTable<'_>,
+    ) -> Value {
         self.offsets.insert(pointer.clone(), offset);
         let mut map = Map::new();
         for (key, value) in table {
             let child = format!("{pointer}/{}", escape(key.get_ref()));
-            map.insert(key.into_inner().into_owned(), self.from_toml(child, value));
+            map.insert(
+                key.into_inner().into_owned(),
+                self.convert_toml(child, value),
+            );
         }
         Value::Object(map)
     }
 
-    fn from_toml(&mut self, pointer: String, value: toml::Spanned<toml::de::DeValue<'_>>) -> Value {
+    fn convert_toml(
+        &mut self,
+        pointer: String,
+        value: toml::Spanned<toml::de::DeValue<'_>>,
+    ) -> Value {
         use toml::de::DeValue;
         let offset = value.span().start;
         self.offsets.insert(pointer.clone(), offset);
         match value.into_inner() {
             DeValue::String(s) => Value::String(s.into_owned()),
             DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
-                .map_or_else(|_| Value::String(i.as_str().to_string()), |n| Value::Number(n.into())),
+                .map_or_else(
+                    |_| Value::String(i.as_str().to_string()),
+                    |n| Value::Number(n.into()),
+                ),
             DeValue::Float(f) => f
                 .as_str()
                 .replace('_', "")
@@ -193,14 +235,18 @@ impl Document {
                 items
                     .into_iter()
                     .enumerate()
-                    .map(|(i, item)| self.from_toml(format!("{pointer}/{i}"), item))
+                    .map(|(i, item)| self.convert_toml(format!("{pointer}/{i}"), item))
                     .collect(),
             ),
-            DeValue::Table(table) => self.from_toml_table(pointer, offset, table),
+            DeValue::Table(table) => self.convert_toml_table(pointer, offset, table),
         }
     }
 
-    fn from_json(&mut self, pointer: String, value: jsonc_parser::ast::Value<'_>) -> Result<Value, (usize, String)> {
+    fn convert_json(
+        &mut self,
+        pointer: String,
+        value: jsonc_parser::ast::Value<'_>,
+    ) -> Result<Value, (usize, String)> {
         use jsonc_parser::ast::Value as J;
         let offset = match &value {
             J::StringLit(v) => v.range.start,
@@ -222,7 +268,7 @@ impl Document {
                 a.elements
                     .into_iter()
                     .enumerate()
-                    .map(|(i, item)| self.from_json(format!("{pointer}/{i}"), item))
+                    .map(|(i, item)| self.convert_json(format!("{pointer}/{i}"), item))
                     .collect::<Result<_, _>>()?,
             ),
             J::Object(o) => {
@@ -233,7 +279,7 @@ impl Document {
                         return Err((prop.range.start, format!("duplicate key \"{key}\"")));
                     }
                     let child = format!("{pointer}/{}", escape(&key));
-                    let value = self.from_json(child, prop.value)?;
+                    let value = self.convert_json(child, prop.value)?;
                     map.insert(key, value);
                 }
                 Value::Object(map)
@@ -252,12 +298,19 @@ mod tests {
     use super::*;
 
     fn source(format: Format, text: &str) -> SourceText {
-        SourceText { name: "t".into(), format, text: text.into() }
+        SourceText {
+            name: "t".into(),
+            format,
+            text: text.into(),
+        }
     }
 
     #[test]
     fn toml_values_keep_their_positions() {
-        let src = source(Format::Toml, "betreff = \"Ä\"\n[[beratungsfolge]]\ndatum = 2012-05-08\n");
+        let src = source(
+            Format::Toml,
+            "betreff = \"Ä\"\n[[beratungsfolge]]\ndatum = 2012-05-08\n",
+        );
         let doc = Document::parse(&src).unwrap();
         assert_eq!(doc.value["beratungsfolge"][0]["datum"], "2012-05-08");
         let at = src.position(doc.offsets["/beratungsfolge/0/datum"]);
@@ -266,27 +319,50 @@ mod tests {
 
     #[test]
     fn json_values_keep_their_positions_and_refuse_duplicates() {
-        let src = source(Format::Json, "{\n  \"betreff\": \"x\",\n  \"a\": [1, true]\n}");
+        let src = source(
+            Format::Json,
+            "{\n  \"betreff\": \"x\",\n  \"a\": [1, true]\n}",
+        );
         let doc = Document::parse(&src).unwrap();
-        assert_eq!(src.position(doc.offsets["/a/1"]), Position { line: 3, column: 12 });
+        assert_eq!(
+            src.position(doc.offsets["/a/1"]),
+            Position {
+                line: 3,
+                column: 12
+            }
+        );
         let dup = source(Format::Json, "{\"a\": 1,\n \"a\": 2}");
         let err = Document::parse(&dup).unwrap_err().to_string();
-        assert!(err.contains("duplicate key \"a\"") && err.contains("line 2"), "{err}");
+        assert!(
+            err.contains("duplicate key \"a\"") && err.contains("line 2"),
+            "{err}"
+        );
     }
 
     #[test]
     fn invalid_utf8_names_the_byte() {
-        let err = SourceText::from_bytes("x.toml".into(), Format::Toml, b"a = 1\nb = \"\xff\"".to_vec())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("0xFF") && err.contains("line 2, column 6"), "{err}");
+        let err = SourceText::from_bytes(
+            "x.toml".into(),
+            Format::Toml,
+            b"a = 1\nb = \"\xff\"".to_vec(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("0xFF") && err.contains("line 2, column 6"),
+            "{err}"
+        );
     }
 
     #[test]
     fn syntax_errors_have_positions() {
-        let err = Document::parse(&source(Format::Toml, "a = 1\nb = \n")).unwrap_err().to_string();
+        let err = Document::parse(&source(Format::Toml, "a = 1\nb = \n"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
-        let err = Document::parse(&source(Format::Json, "{\"a\": 1,}")).unwrap_err().to_string();
+        let err = Document::parse(&source(Format::Json, "{\"a\": 1,}"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 1"), "{err}");
     }
 }

@@ -26,7 +26,11 @@ pub struct Paper {
     #[serde(rename = "art")]
     pub kind: Kind,
     /// Drucksachennummer. Absent on a paper that has not been numbered yet.
-    #[serde(rename = "drucksachennummer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "drucksachennummer",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reference: Option<String>,
     /// Datum of the paper.
     #[serde(rename = "datum")]
@@ -44,13 +48,21 @@ pub struct Paper {
     #[serde(rename = "beratungsfolge", default)]
     pub consultations: Vec<Consultation>,
     /// Beschlussfassung: the body that finally decides (or takes note).
-    #[serde(rename = "beschlussfassung", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "beschlussfassung",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub deciding_body: Option<String>,
     /// Beschlussvorschlag: numbered resolution items, each Markdown.
     #[serde(rename = "beschlussvorschlag", default)]
     pub resolution: Vec<String>,
     /// Kurzfassung (Markdown).
-    #[serde(rename = "kurzfassung", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "kurzfassung",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub summary: Option<String>,
     /// Begründung (Markdown, with sub-headings).
     #[serde(rename = "begruendung")]
@@ -185,7 +197,11 @@ pub struct Routing {
     #[serde(rename = "veroeffentlichung", default = "yes")]
     pub publish: bool,
     /// "Nein, gesperrt bis einschließlich": publication blocked up to and including this date.
-    #[serde(rename = "gesperrt_bis", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "gesperrt_bis",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub blocked_until: Option<Date>,
     /// Gegenzeichen: numbers of the departments that countersign.
     #[serde(rename = "gegenzeichen", default)]

@@ -14,7 +14,11 @@ pub enum Block {
     /// A sub-heading; level 1 is the largest.
     Heading { level: u8, inl: Vec<Inline> },
     /// A bullet (`ordered = false`) or numbered list; each item is a list of blocks.
-    List { ordered: bool, start: u64, items: Vec<Vec<Block>> },
+    List {
+        ordered: bool,
+        start: u64,
+        items: Vec<Vec<Block>>,
+    },
     /// A quotation.
     Quote { blocks: Vec<Block> },
     /// Preformatted text, printed as it is.
@@ -27,9 +31,15 @@ pub enum Block {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "t", rename_all = "lowercase")]
 pub enum Inline {
-    Text { s: String },
-    Strong { inl: Vec<Inline> },
-    Emph { inl: Vec<Inline> },
+    Text {
+        s: String,
+    },
+    Strong {
+        inl: Vec<Inline>,
+    },
+    Emph {
+        inl: Vec<Inline>,
+    },
     /// A hard line break.
     Br,
 }
@@ -50,7 +60,11 @@ enum Frame {
     /// Text of a tight list item, which Markdown gives without a paragraph around it.
     LoosePar(Vec<Inline>),
     Heading(u8, Vec<Inline>),
-    List { ordered: bool, start: u64, items: Vec<Vec<Block>> },
+    List {
+        ordered: bool,
+        start: u64,
+        items: Vec<Vec<Block>>,
+    },
     Strong(Vec<Inline>),
     Emph(Vec<Inline>),
     Code(String),
@@ -64,7 +78,9 @@ struct Builder {
 
 impl Default for Builder {
     fn default() -> Self {
-        Builder { stack: vec![Frame::Blocks(Vec::new())] }
+        Builder {
+            stack: vec![Frame::Blocks(Vec::new())],
+        }
     }
 }
 
@@ -86,18 +102,27 @@ impl Builder {
     }
 
     fn start(&mut self, tag: Tag<'_>) {
-        if !matches!(tag, Tag::Emphasis | Tag::Strong | Tag::Link { .. } | Tag::Image { .. }) {
+        if !matches!(
+            tag,
+            Tag::Emphasis | Tag::Strong | Tag::Link { .. } | Tag::Image { .. }
+        ) {
             self.close_loose_paragraph();
         }
         let frame = match tag {
             Tag::Paragraph => Frame::Par(Vec::new()),
             Tag::Heading { level, .. } => Frame::Heading(heading_level(level), Vec::new()),
-            Tag::List(start) => Frame::List { ordered: start.is_some(), start: start.unwrap_or(1), items: Vec::new() },
+            Tag::List(start) => Frame::List {
+                ordered: start.is_some(),
+                start: start.unwrap_or(1),
+                items: Vec::new(),
+            },
             Tag::Item | Tag::BlockQuote(_) => Frame::Blocks(Vec::new()),
             Tag::CodeBlock(_) => Frame::Code(String::new()),
             Tag::Emphasis => Frame::Emph(Vec::new()),
             Tag::Strong => Frame::Strong(Vec::new()),
-            Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => Frame::Link(dest_url.to_string(), Vec::new()),
+            Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
+                Frame::Link(dest_url.to_string(), Vec::new())
+            }
             // Everything else (tables, footnote definitions, metadata) is off in the parser
             // options or kept as plain blocks.
             _ => Frame::Blocks(Vec::new()),
@@ -106,15 +131,28 @@ impl Builder {
     }
 
     fn end(&mut self, tag: TagEnd) {
-        if !matches!(tag, TagEnd::Emphasis | TagEnd::Strong | TagEnd::Link | TagEnd::Image) {
+        if !matches!(
+            tag,
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Link | TagEnd::Image
+        ) {
             self.close_loose_paragraph();
         }
         let frame = self.stack.pop().expect("start before end");
         match frame {
             Frame::Par(inl) | Frame::LoosePar(inl) => self.block(Block::Par { inl }),
             Frame::Heading(level, inl) => self.block(Block::Heading { level, inl }),
-            Frame::List { ordered, start, items } => self.block(Block::List { ordered, start, items }),
-            Frame::Code(text) => self.block(Block::Code { text: text.trim_end_matches('\n').to_string() }),
+            Frame::List {
+                ordered,
+                start,
+                items,
+            } => self.block(Block::List {
+                ordered,
+                start,
+                items,
+            }),
+            Frame::Code(text) => self.block(Block::Code {
+                text: text.trim_end_matches('\n').to_string(),
+            }),
             Frame::Strong(inl) => self.inline(Inline::Strong { inl }),
             Frame::Emph(inl) => self.inline(Inline::Emph { inl }),
             Frame::Link(url, inl) => {
@@ -155,7 +193,9 @@ impl Builder {
             // Tight list items carry their text without a paragraph: open one.
             _ => {
                 self.stack.push(Frame::LoosePar(Vec::new()));
-                let Some(Frame::LoosePar(v)) = self.stack.last_mut() else { unreachable!() };
+                let Some(Frame::LoosePar(v)) = self.stack.last_mut() else {
+                    unreachable!()
+                };
                 v
             }
         };
@@ -177,7 +217,9 @@ impl Builder {
 
     fn close_loose_paragraph(&mut self) {
         if let Some(Frame::LoosePar(_)) = self.stack.last() {
-            let Some(Frame::LoosePar(inl)) = self.stack.pop() else { unreachable!() };
+            let Some(Frame::LoosePar(inl)) = self.stack.pop() else {
+                unreachable!()
+            };
             self.block(Block::Par { inl });
         }
     }
@@ -219,15 +261,21 @@ mod tests {
                 Block::Par {
                     inl: vec![
                         text("Ein "),
-                        Inline::Strong { inl: vec![text("fetter")] },
+                        Inline::Strong {
+                            inl: vec![text("fetter")]
+                        },
                         text(" und "),
-                        Inline::Emph { inl: vec![text("kursiver")] },
+                        Inline::Emph {
+                            inl: vec![text("kursiver")]
+                        },
                         text(" Text."),
                         Inline::Br,
                         text("Neue Zeile"),
                     ]
                 },
-                Block::Par { inl: vec![text("Zweiter Absatz")] },
+                Block::Par {
+                    inl: vec![text("Zweiter Absatz")]
+                },
             ]
         );
     }
@@ -235,22 +283,39 @@ mod tests {
     #[test]
     fn headings_and_lists() {
         let blocks = parse("## Problemstellung\n\n- eins\n- zwei\n\n3. drei\n4. vier\n");
-        assert_eq!(blocks[0], Block::Heading { level: 2, inl: vec![text("Problemstellung")] });
+        assert_eq!(
+            blocks[0],
+            Block::Heading {
+                level: 2,
+                inl: vec![text("Problemstellung")]
+            }
+        );
         assert_eq!(
             blocks[1],
             Block::List {
                 ordered: false,
                 start: 1,
-                items: vec![vec![Block::Par { inl: vec![text("eins")] }], vec![Block::Par { inl: vec![text("zwei")] }]],
+                items: vec![
+                    vec![Block::Par {
+                        inl: vec![text("eins")]
+                    }],
+                    vec![Block::Par {
+                        inl: vec![text("zwei")]
+                    }]
+                ],
             }
         );
-        assert!(matches!(&blocks[2], Block::List { ordered: true, start: 3, items } if items.len() == 2));
+        assert!(
+            matches!(&blocks[2], Block::List { ordered: true, start: 3, items } if items.len() == 2)
+        );
     }
 
     #[test]
     fn nested_list_in_item() {
         let blocks = parse("1. oben\n   - innen\n2. unten\n");
-        let Block::List { items, .. } = &blocks[0] else { panic!("{blocks:?}") };
+        let Block::List { items, .. } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
         assert_eq!(items[0].len(), 2, "{items:?}");
         assert!(matches!(items[0][1], Block::List { ordered: false, .. }));
     }
@@ -259,13 +324,20 @@ mod tests {
     fn markup_of_other_languages_stays_literal() {
         let hostile = r#"#read("/etc/passwd") #import "x.typ" $x^2$ ] \ <l> @ref #{while true {}}"#;
         let blocks = parse(hostile);
-        let Block::Par { inl } = &blocks[0] else { panic!("{blocks:?}") };
+        let Block::Par { inl } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
         assert_eq!(inl, &vec![text(hostile)]);
     }
 
     #[test]
     fn links_keep_their_target() {
         let blocks = parse("[Ratsinfo](https://example.org) und <https://x.de>");
-        assert_eq!(blocks[0], Block::Par { inl: vec![text("Ratsinfo (https://example.org) und https://x.de")] });
+        assert_eq!(
+            blocks[0],
+            Block::Par {
+                inl: vec![text("Ratsinfo (https://example.org) und https://x.de")]
+            }
+        );
     }
 }

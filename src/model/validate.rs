@@ -14,21 +14,47 @@ use super::{Date, Paper};
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("{name}: cannot read: {source}")]
-    Io { name: String, source: std::io::Error },
-    #[error("{name}: unknown record format; use a .toml or .json file (or - for JSON on standard input)")]
+    Io {
+        name: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{name}: unknown record format; use a .toml or .json file (or - for JSON on standard input)"
+    )]
     UnknownFormat { name: String },
-    #[error("{name}: the file is {size} bytes; a record may have at most {} bytes", super::MAX_INPUT_BYTES)]
+    #[error(
+        "{name}: the file is {size} bytes; a record may have at most {} bytes",
+        super::MAX_INPUT_BYTES
+    )]
     TooLarge { name: String, size: u64 },
-    #[error("{name}: byte {offset} (0x{byte:02X}, {at}) is not valid UTF-8; save the file as UTF-8")]
-    NotUtf8 { name: String, offset: usize, byte: u8, at: Position },
+    #[error(
+        "{name}: byte {offset} (0x{byte:02X}, {at}) is not valid UTF-8; save the file as UTF-8"
+    )]
+    NotUtf8 {
+        name: String,
+        offset: usize,
+        byte: u8,
+        at: Position,
+    },
     #[error("{name}: {message} ({at})")]
-    Syntax { name: String, at: Position, message: String },
+    Syntax {
+        name: String,
+        at: Position,
+        message: String,
+    },
     #[error("{name}: {} problem{}:\n{}", errors.len(), if errors.len() == 1 { "" } else { "s" }, list(errors))]
-    Invalid { name: String, errors: Vec<FieldError> },
+    Invalid {
+        name: String,
+        errors: Vec<FieldError>,
+    },
 }
 
 fn list(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One problem with one field: `beratungsfolge[2].datum: 2012-02-31 is not a date (line 14, column 9)`.
@@ -42,7 +68,11 @@ pub struct FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "(record)" } else { &self.path };
+        let path = if self.path.is_empty() {
+            "(record)"
+        } else {
+            &self.path
+        };
         write!(f, "{path}: {}", self.message)?;
         if let Some(at) = self.at {
             write!(f, " ({at})")?;
@@ -75,12 +105,18 @@ pub(super) fn paper_from_source(source: &SourceText) -> Result<Paper, InputError
         match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for name in unexpected {
-                    add(&format!("{pointer}/{name}"), "unknown field (check the spelling)".into());
+                    add(
+                        &format!("{pointer}/{name}"),
+                        "unknown field (check the spelling)".into(),
+                    );
                 }
             }
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
-                add(&format!("{pointer}/{name}"), "is required but missing".into());
+                add(
+                    &format!("{pointer}/{name}"),
+                    "is required but missing".into(),
+                );
             }
             kind => add(&pointer, describe(kind, error.instance())),
         }
@@ -89,7 +125,11 @@ pub(super) fn paper_from_source(source: &SourceText) -> Result<Paper, InputError
     if errors.is_empty() {
         return serde_json::from_value(doc.value).map_err(|e| InputError::Invalid {
             name: source.name.clone(),
-            errors: vec![FieldError { path: String::new(), message: e.to_string(), at: None }],
+            errors: vec![FieldError {
+                path: String::new(),
+                message: e.to_string(),
+                at: None,
+            }],
         });
     }
     errors.sort_by_key(|(_, _, at)| at.map(|p| (p.line, p.column)));
@@ -136,18 +176,33 @@ fn describe(kind: &ValidationErrorKind, value: &Value) -> String {
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(t) => t.to_string(),
-                TypeKind::Multiple(ts) => ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
+                TypeKind::Multiple(ts) => ts
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
             };
-            format!("expected {}, found {}", article(&expected), describe_value(value))
+            format!(
+                "expected {}, found {}",
+                article(&expected),
+                describe_value(value)
+            )
         }
         ValidationErrorKind::Format { format } if format == "date" => {
             format!("{} is not a date (write YYYY-MM-DD)", plain(value))
         }
         ValidationErrorKind::Enum { options } => {
-            let allowed: Vec<String> = options.as_array().into_iter().flatten().map(plain).collect();
+            let allowed: Vec<String> = options
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(plain)
+                .collect();
             format!("{} is not one of: {}", plain(value), allowed.join(", "))
         }
-        ValidationErrorKind::Minimum { limit } => format!("{} is below the minimum {limit}", plain(value)),
+        ValidationErrorKind::Minimum { limit } => {
+            format!("{} is below the minimum {limit}", plain(value))
+        }
         _ => kind_fallback(value, kind),
     }
 }
@@ -190,7 +245,11 @@ fn domain_rules(record: &Value, add: &mut impl FnMut(&str, String)) {
     let list_at = |pointer: &str| record.pointer(pointer).and_then(Value::as_array);
 
     // Text that is printed as a name or title must say something.
-    let mut blank = vec!["/betreff".to_string(), "/amt/nummer".into(), "/amt/name".into()];
+    let mut blank = vec![
+        "/betreff".to_string(),
+        "/amt/nummer".into(),
+        "/amt/name".into(),
+    ];
     blank.extend(["/drucksachennummer", "/bezug", "/beschlussfassung"].map(String::from));
     for (list, fields) in [
         ("beteiligt", &["nummer", "name"][..]),
@@ -201,7 +260,11 @@ fn domain_rules(record: &Value, add: &mut impl FnMut(&str, String)) {
     ] {
         for i in 0..list_at(&format!("/{list}")).map_or(0, Vec::len) {
             for field in fields {
-                blank.push(if field.is_empty() { format!("/{list}/{i}") } else { format!("/{list}/{i}/{field}") });
+                blank.push(if field.is_empty() {
+                    format!("/{list}/{i}")
+                } else {
+                    format!("/{list}/{i}/{field}")
+                });
             }
         }
     }
@@ -229,25 +292,36 @@ fn domain_rules(record: &Value, add: &mut impl FnMut(&str, String)) {
         _ => {}
     }
     match (kind, record.get("bezug")) {
-        (Some("ergaenzungsvorlage"), None) => {
-            add("/bezug", "an Ergänzungsvorlage must name the Drucksachennummer it supplements".into())
-        }
-        (Some(k), Some(_)) if k != "ergaenzungsvorlage" => {
-            add("/bezug", "only an Ergänzungsvorlage refers to an earlier paper".into())
-        }
+        (Some("ergaenzungsvorlage"), None) => add(
+            "/bezug",
+            "an Ergänzungsvorlage must name the Drucksachennummer it supplements".into(),
+        ),
+        (Some(k), Some(_)) if k != "ergaenzungsvorlage" => add(
+            "/bezug",
+            "only an Ergänzungsvorlage refers to an earlier paper".into(),
+        ),
         _ => {}
     }
 
     let consultations = list_at("/beratungsfolge").cloned().unwrap_or_default();
     if let Some(body) = str_at("/beschlussfassung")
         && !consultations.is_empty()
-        && !consultations.iter().any(|c| c.get("gremium").and_then(Value::as_str) == Some(body))
+        && !consultations
+            .iter()
+            .any(|c| c.get("gremium").and_then(Value::as_str) == Some(body))
     {
-        add("/beschlussfassung", format!("\"{body}\" does not appear in the beratungsfolge"));
+        add(
+            "/beschlussfassung",
+            format!("\"{body}\" does not appear in the beratungsfolge"),
+        );
     }
     let dates: Vec<Option<Date>> = consultations
         .iter()
-        .map(|c| c.get("datum").and_then(Value::as_str).and_then(Date::parse_iso))
+        .map(|c| {
+            c.get("datum")
+                .and_then(Value::as_str)
+                .and_then(Date::parse_iso)
+        })
         .collect();
     for i in 1..dates.len() {
         if let (Some(prev), Some(this)) = (dates[i - 1], dates[i])
@@ -255,12 +329,17 @@ fn domain_rules(record: &Value, add: &mut impl FnMut(&str, String)) {
         {
             add(
                 &format!("/beratungsfolge/{i}/datum"),
-                format!("{this} is earlier than the step before it ({prev}); list the sessions in order"),
+                format!(
+                    "{this} is earlier than the step before it ({prev}); list the sessions in order"
+                ),
             );
         }
     }
 
-    if let Some(none) = record.pointer("/finanzielle_auswirkungen/keine").and_then(Value::as_bool) {
+    if let Some(none) = record
+        .pointer("/finanzielle_auswirkungen/keine")
+        .and_then(Value::as_bool)
+    {
         let text = str_at("/finanzielle_auswirkungen/text").map(str::trim);
         match (none, text) {
             (false, None | Some("")) => add(
@@ -269,13 +348,17 @@ fn domain_rules(record: &Value, add: &mut impl FnMut(&str, String)) {
             ),
             (true, Some(t)) if !t.is_empty() => add(
                 "/finanzielle_auswirkungen/text",
-                "keine = true says there are no effects; remove the text or set keine = false".into(),
+                "keine = true says there are no effects; remove the text or set keine = false"
+                    .into(),
             ),
             _ => {}
         }
     }
     if list_at("/unterschriften").is_some_and(Vec::is_empty) {
-        add("/unterschriften", "at least one signatory is required".into());
+        add(
+            "/unterschriften",
+            "at least one signatory is required".into(),
+        );
     }
     if record.pointer("/verfuegung/veroeffentlichung") != Some(&Value::Bool(false))
         && record.pointer("/verfuegung/gesperrt_bis").is_some()
@@ -314,7 +397,11 @@ gremium = "Rat"
 "#;
 
     fn check(text: &str) -> Result<Paper, Vec<String>> {
-        let src = SourceText { name: "t.toml".into(), format: Format::Toml, text: text.into() };
+        let src = SourceText {
+            name: "t.toml".into(),
+            format: Format::Toml,
+            text: text.into(),
+        };
         Paper::from_source(&src).map_err(|e| match e {
             InputError::Invalid { errors, .. } => errors.iter().map(ToString::to_string).collect(),
             other => vec![other.to_string()],
@@ -325,16 +412,22 @@ gremium = "Rat"
     fn valid_record_passes() {
         let paper = check(VALID).unwrap();
         assert_eq!(paper.consultations[1].body, "Rat");
-        assert_eq!(paper.routing.publish, true);
+        assert!(paper.routing.publish);
     }
 
     #[test]
     fn all_problems_are_reported_at_once_with_positions() {
         let text = VALID
             .replace("datum = 2012-06-28", "datum = \"2012-02-31\"")
-            .replace("betreff = \"Integrationskonzept\"", "betreff = \"  \"\nbetref = \"x\"")
+            .replace(
+                "betreff = \"Integrationskonzept\"",
+                "betreff = \"  \"\nbetref = \"x\"",
+            )
             .replace("oeffentlich = true", "oeffentlich = \"ja\"")
-            .replace("unterschriften = [{ name = \"Jörg Dehm\", ", "unterschriften = [{ ");
+            .replace(
+                "unterschriften = [{ name = \"Jörg Dehm\", ",
+                "unterschriften = [{ ",
+            );
         let errors = check(&text).unwrap_err();
         let expect = [
             "oeffentlich: expected a boolean, found the text \"ja\" (line 2, column 15)",
@@ -356,7 +449,10 @@ gremium = "Rat"
         assert!(check(&b).unwrap_err()[0].starts_with("bezug: only an Ergänzungsvorlage"));
         let art = VALID.replace("\"beschlussvorlage\"", "\"vorlage\"");
         let errors = check(&art).unwrap_err();
-        assert!(errors[0].starts_with("art: vorlage is not one of: beschlussvorlage"), "{errors:?}");
+        assert!(
+            errors[0].starts_with("art: vorlage is not one of: beschlussvorlage"),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -364,10 +460,18 @@ gremium = "Rat"
         let order = VALID.replace("2012-05-08", "2012-07-01");
         assert_eq!(
             check(&order).unwrap_err(),
-            ["beratungsfolge[1].datum: 2012-06-28 is earlier than the step before it (2012-07-01); list the sessions in order (line 18, column 9)"]
+            [
+                "beratungsfolge[1].datum: 2012-06-28 is earlier than the step before it (2012-07-01); list the sessions in order (line 18, column 9)"
+            ]
         );
-        let body = VALID.replace("beschlussfassung = \"Rat\"", "beschlussfassung = \"Kreistag\"");
-        assert!(check(&body).unwrap_err()[0].contains("\"Kreistag\" does not appear in the beratungsfolge"));
+        let body = VALID.replace(
+            "beschlussfassung = \"Rat\"",
+            "beschlussfassung = \"Kreistag\"",
+        );
+        assert!(
+            check(&body).unwrap_err()[0]
+                .contains("\"Kreistag\" does not appear in the beratungsfolge")
+        );
     }
 
     #[test]
@@ -380,7 +484,10 @@ gremium = "Rat"
 
     #[test]
     fn wrong_type_in_a_list() {
-        let t = VALID.replace("beschlussvorschlag = [\"Beschluss.\"]", "beschlussvorschlag = [\"a\", 3]");
+        let t = VALID.replace(
+            "beschlussvorschlag = [\"Beschluss.\"]",
+            "beschlussvorschlag = [\"a\", 3]",
+        );
         assert_eq!(
             check(&t).unwrap_err(),
             ["beschlussvorschlag[1]: expected a string, found the number 3 (line 8, column 28)"]
@@ -389,7 +496,10 @@ gremium = "Rat"
 
     #[test]
     fn pointer_paths() {
-        assert_eq!(pointer_to_path("/beratungsfolge/2/datum"), "beratungsfolge[2].datum");
+        assert_eq!(
+            pointer_to_path("/beratungsfolge/2/datum"),
+            "beratungsfolge[2].datum"
+        );
         assert_eq!(pointer_to_path("/a~1b"), "a/b");
         assert_eq!(pointer_to_path(""), "");
     }

@@ -29,6 +29,9 @@ mod tests {
         let fonts = super::embedded();
         assert_eq!(fonts.len(), 5);
         let families: Vec<_> = fonts.iter().map(|f| f.info().family.clone()).collect();
-        assert!(families.iter().filter(|f| *f == "Liberation Sans").count() == 4, "{families:?}");
+        assert!(
+            families.iter().filter(|f| *f == "Liberation Sans").count() == 4,
+            "{families:?}"
+        );
     }
 }

@@ -23,11 +23,27 @@ use templates::TemplateSet;
 use view::TemplateData;
 use world::{JobWorld, PAPER_JSON};
 
-/// Every `EVICT_EVERY` renders, cached results that were not used during the last
-/// `EVICT_MAX_AGE` evictions are dropped from Typst's memoization cache (comemo), which would
-/// otherwise grow with every distinct paper. Chosen by `cargo bench --bench render`; see README.
-const EVICT_EVERY: usize = 16;
-const EVICT_MAX_AGE: usize = 2;
+/// When to drop old entries from Typst's memoization cache (comemo), which otherwise grows
+/// with every distinct paper: every `every` renders, entries unused during the last `max_age`
+/// evictions go. The default was chosen with `cargo bench --bench render` (see README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Eviction {
+    pub every: usize,
+    pub max_age: usize,
+}
+
+impl Default for Eviction {
+    fn default() -> Self {
+        Eviction {
+            every: 4,
+            max_age: 1,
+        }
+    }
+}
+
+/// Stack of each render thread. Typst lays out recursively, and it lays out page runs in
+/// parallel on rayon's global pool; Rust's default 2 MiB thread stack is not enough for that.
+const RENDER_THREAD_STACK: usize = 16 * 1024 * 1024;
 
 /// Why a paper could not be rendered.
 #[derive(Debug, thiserror::Error)]
@@ -38,13 +54,19 @@ pub enum RenderError {
     #[error("template error:\n{}", .0.join("\n"))]
     Template(Vec<String>),
     #[error("cannot read template file {path}: {source}")]
-    TemplateIo { path: PathBuf, source: std::io::Error },
+    TemplateIo {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("template file {path} is larger than 8 MiB")]
     TemplateTooLarge { path: PathBuf },
     #[error("no template for {kind}: expected {kind}.typ in the template set")]
     NoTemplate { kind: String },
     #[error("cannot read the coat of arms {path}: {source}")]
-    CoatOfArms { path: PathBuf, source: std::io::Error },
+    CoatOfArms {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// The letterhead (Briefkopf), from the archive's configuration.
@@ -76,20 +98,40 @@ pub struct Renderer {
     letterhead: Letterhead,
     coat_of_arms: Option<(FileId, Bytes)>,
     renders: AtomicUsize,
+    /// `None` never evicts (for measurements only).
+    eviction: Option<Eviction>,
 }
 
 impl Renderer {
     /// Loads fonts and templates (the embedded ones, overridden by `template_dir`) and builds
     /// Typst's standard library.
-    pub fn new(letterhead: Letterhead, template_dir: Option<&Path>) -> Result<Renderer, RenderError> {
+    pub fn new(
+        letterhead: Letterhead,
+        template_dir: Option<&Path>,
+    ) -> Result<Renderer, RenderError> {
+        // Typst's internal parallel layout runs on rayon's global pool: give it big stacks.
+        // This fails harmlessly when the pool was already started (then its settings stay).
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(RENDER_THREAD_STACK)
+            .build_global();
         let fonts = fonts::embedded();
         let templates = TemplateSet::load(template_dir)?;
         let coat_of_arms = match &letterhead.coat_of_arms {
             None => None,
             Some(path) => {
-                let bytes = std::fs::read(path).map_err(|source| RenderError::CoatOfArms { path: path.clone(), source })?;
-                let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("png").to_ascii_lowercase();
-                Some((templates::file_id(&format!("wappen.{ext}")), Bytes::new(bytes)))
+                let bytes = std::fs::read(path).map_err(|source| RenderError::CoatOfArms {
+                    path: path.clone(),
+                    source,
+                })?;
+                let ext = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("png")
+                    .to_ascii_lowercase();
+                Some((
+                    templates::file_id(&format!("wappen.{ext}")),
+                    Bytes::new(bytes),
+                ))
             }
         };
         Ok(Renderer {
@@ -100,7 +142,58 @@ impl Renderer {
             letterhead,
             coat_of_arms,
             renders: AtomicUsize::new(0),
+            eviction: Some(Eviction::default()),
         })
+    }
+
+    /// Changes the cache eviction policy; `None` keeps everything (memory grows).
+    pub fn set_eviction(&mut self, eviction: Option<Eviction>) {
+        self.eviction = eviction;
+    }
+
+    /// Renders many papers on all cores; results in input order.
+    pub fn render_all(
+        &self,
+        papers: &[Paper],
+        options: &RenderOptions,
+    ) -> Vec<Result<Vec<u8>, RenderError>> {
+        let mut results: Vec<_> = (0..papers.len()).map(|_| None).collect();
+        let done = std::sync::Mutex::new(&mut results);
+        self.for_each_parallel(papers.len(), |i| {
+            let pdf = self.render(&papers[i], options);
+            done.lock().expect("no render panicked")[i] = Some(pdf);
+        });
+        results
+            .into_iter()
+            .map(|r| r.expect("every paper was rendered"))
+            .collect()
+    }
+
+    /// Calls `job(i)` for every `i < count` on one thread per core, each with a stack large
+    /// enough for Typst. Not rayon: a rayon worker that waits inside Typst's own parallel
+    /// layout steals the next paper, nesting renders on one stack until it overflows.
+    pub fn for_each_parallel(&self, count: usize, job: impl Fn(usize) + Sync) {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(count.max(1));
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                std::thread::Builder::new()
+                    .name(format!("render-{t}"))
+                    .stack_size(RENDER_THREAD_STACK)
+                    .spawn_scoped(scope, || {
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= count {
+                                break;
+                            }
+                            job(i);
+                        }
+                    })
+                    .expect("render thread starts");
+            }
+        });
     }
 
     /// Renders a validated paper to PDF/A-2b bytes. Deterministic: the same paper, templates
@@ -109,24 +202,37 @@ impl Renderer {
         if paper.reference.is_none() && !options.draft {
             return Err(RenderError::MissingReference);
         }
-        let coat_path = self.coat_of_arms.as_ref().map(|(id, _)| id.get().vpath().get_with_slash().to_string());
+        let coat_path = self
+            .coat_of_arms
+            .as_ref()
+            .map(|(id, _)| id.get().vpath().get_with_slash().to_string());
         let data = TemplateData::new(paper, &self.letterhead, coat_path, options);
         let json = serde_json::to_vec(&data).expect("template data serializes");
         let main = self.templates.main_for(paper.kind.key());
         if self.templates.source(main).is_none() {
-            return Err(RenderError::NoTemplate { kind: paper.kind.key().into() });
+            return Err(RenderError::NoTemplate {
+                kind: paper.kind.key().into(),
+            });
         }
-        let world = JobWorld { engine: self, main, data: Bytes::new(json) };
+        let world = JobWorld {
+            engine: self,
+            main,
+            data: Bytes::new(json),
+        };
 
         let result = typst::compile::<PagedDocument>(&world).output;
-        let pdf = result.and_then(|document| typst_pdf::pdf(&document, &pdf_options(paper, options)));
+        let pdf =
+            result.and_then(|document| typst_pdf::pdf(&document, &pdf_options(paper, options)));
         self.evict_now_and_then();
         pdf.map_err(|diagnostics| RenderError::Template(self.describe(&world, &diagnostics)))
     }
 
     fn evict_now_and_then(&self) {
-        if self.renders.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
-            typst::comemo::evict(EVICT_MAX_AGE);
+        let done = self.renders.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(Eviction { every, max_age }) = self.eviction
+            && done.is_multiple_of(every.max(1))
+        {
+            typst::comemo::evict(max_age);
         }
     }
 
@@ -135,9 +241,17 @@ impl Renderer {
         let mut lines = Vec::new();
         for diag in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
             let location = diag.span.id().map(|id| {
-                let file = self.templates.origin(id).map(str::to_string).unwrap_or_else(|| {
-                    if id == *PAPER_JSON { "paper data".into() } else { id.get().vpath().get_with_slash().to_string() }
-                });
+                let file = self
+                    .templates
+                    .origin(id)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| {
+                        if id == *PAPER_JSON {
+                            "paper data".into()
+                        } else {
+                            id.get().vpath().get_with_slash().to_string()
+                        }
+                    });
                 let position = world
                     .range(diag.span)
                     .zip(world.source(id).ok())
@@ -147,7 +261,11 @@ impl Renderer {
                     None => file,
                 }
             });
-            lines.push(format!("{}: error: {}", location.unwrap_or_else(|| "template".into()), diag.message));
+            lines.push(format!(
+                "{}: error: {}",
+                location.unwrap_or_else(|| "template".into()),
+                diag.message
+            ));
             for hint in &diag.hints {
                 lines.push(format!("  hint: {}", hint.v));
             }
@@ -164,12 +282,14 @@ fn pdf_options(paper: &Paper, options: &RenderOptions) -> PdfOptions {
         (Some(reference), true) => format!("drucksache-entwurf:{reference}"),
         (None, _) => format!("drucksache-entwurf:{}:{}", paper.date, paper.subject),
     };
-    let date = Datetime::from_ymd(paper.date.year(), paper.date.month(), paper.date.day()).expect("validated date");
+    let date = Datetime::from_ymd(paper.date.year(), paper.date.month(), paper.date.day())
+        .expect("validated date");
     PdfOptions {
         ident: Smart::Custom(ident),
         creator: Smart::Custom(Some(format!("drucksache {}", env!("CARGO_PKG_VERSION")))),
         timestamp: Some(Timestamp::new_utc(date)),
-        standards: PdfStandards::new(&[PdfStandard::A_2b]).expect("PDF/A-2b alone is a valid choice"),
+        standards: PdfStandards::new(&[PdfStandard::A_2b])
+            .expect("PDF/A-2b alone is a valid choice"),
         tagged: true,
         ..PdfOptions::default()
     }

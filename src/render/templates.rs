@@ -12,9 +12,18 @@ use super::RenderError;
 /// The shipped templates, by their path inside the template root.
 const EMBEDDED: [(&str, &str); 4] = [
     ("layout.typ", include_str!("../../templates/layout.typ")),
-    ("beschlussvorlage.typ", include_str!("../../templates/beschlussvorlage.typ")),
-    ("mitteilungsvorlage.typ", include_str!("../../templates/mitteilungsvorlage.typ")),
-    ("ergaenzungsvorlage.typ", include_str!("../../templates/ergaenzungsvorlage.typ")),
+    (
+        "beschlussvorlage.typ",
+        include_str!("../../templates/beschlussvorlage.typ"),
+    ),
+    (
+        "mitteilungsvorlage.typ",
+        include_str!("../../templates/mitteilungsvorlage.typ"),
+    ),
+    (
+        "ergaenzungsvorlage.typ",
+        include_str!("../../templates/ergaenzungsvorlage.typ"),
+    ),
 ];
 
 /// The largest file an override directory may contribute (a coat of arms, a logo, a template).
@@ -37,9 +46,17 @@ pub fn file_id(name: &str) -> FileId {
 impl TemplateSet {
     /// The embedded templates, with every file of `override_dir` (if any) on top.
     pub fn load(override_dir: Option<&Path>) -> Result<TemplateSet, RenderError> {
-        let mut set = TemplateSet { sources: HashMap::new(), files: HashMap::new(), origins: HashMap::new() };
+        let mut set = TemplateSet {
+            sources: HashMap::new(),
+            files: HashMap::new(),
+            origins: HashMap::new(),
+        };
         for (name, text) in EMBEDDED {
-            set.insert(name, text.as_bytes().to_vec(), format!("templates/{name} (embedded)"));
+            set.insert(
+                name,
+                text.as_bytes().to_vec(),
+                format!("templates/{name} (embedded)"),
+            );
         }
         if let Some(dir) = override_dir {
             for path in files_below(dir)? {
@@ -50,11 +67,17 @@ impl TemplateSet {
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                let io = |source| RenderError::TemplateIo { path: path.clone(), source };
+                let io = |source| RenderError::TemplateIo {
+                    path: path.clone(),
+                    source,
+                };
                 if std::fs::metadata(&path).map_err(io)?.len() > MAX_TEMPLATE_FILE_BYTES {
                     return Err(RenderError::TemplateTooLarge { path });
                 }
-                let bytes = std::fs::read(&path).map_err(|e| RenderError::TemplateIo { path: path.clone(), source: e })?;
+                let bytes = std::fs::read(&path).map_err(|e| RenderError::TemplateIo {
+                    path: path.clone(),
+                    source: e,
+                })?;
                 set.insert(&name, bytes, path.display().to_string());
             }
         }
@@ -97,11 +120,20 @@ fn files_below(dir: &Path) -> Result<Vec<PathBuf>, RenderError> {
     let mut out = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| RenderError::TemplateIo { path: d.clone(), source: e })?;
+        let entries = std::fs::read_dir(&d).map_err(|e| RenderError::TemplateIo {
+            path: d.clone(),
+            source: e,
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|e| RenderError::TemplateIo { path: d.clone(), source: e })?;
+            let entry = entry.map_err(|e| RenderError::TemplateIo {
+                path: d.clone(),
+                source: e,
+            })?;
             let path = entry.path();
-            let kind = entry.file_type().map_err(|e| RenderError::TemplateIo { path: path.clone(), source: e })?;
+            let kind = entry.file_type().map_err(|e| RenderError::TemplateIo {
+                path: path.clone(),
+                source: e,
+            })?;
             if kind.is_dir() {
                 todo.push(path);
             } else if kind.is_file() {

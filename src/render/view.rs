@@ -56,7 +56,12 @@ pub struct DateView {
 
 impl From<Date> for DateView {
     fn from(date: Date) -> Self {
-        DateView { text: date.german(), jahr: date.year(), monat: date.month(), tag: date.day() }
+        DateView {
+            text: date.german(),
+            jahr: date.year(),
+            monat: date.month(),
+            tag: date.day(),
+        }
     }
 }
 
@@ -100,8 +105,16 @@ pub struct CopyView<'a> {
 }
 
 impl<'a> TemplateData<'a> {
-    pub fn new(paper: &'a Paper, letterhead: &'a Letterhead, coat_of_arms: Option<String>, options: &'a RenderOptions) -> Self {
-        let department = |d: &'a crate::model::Department| DepartmentView { nummer: &d.number, name: &d.name };
+    pub fn new(
+        paper: &'a Paper,
+        letterhead: &'a Letterhead,
+        coat_of_arms: Option<String>,
+        options: &'a RenderOptions,
+    ) -> Self {
+        let department = |d: &'a crate::model::Department| DepartmentView {
+            nummer: &d.number,
+            name: &d.name,
+        };
         TemplateData {
             gemeinde: GemeindeView {
                 name: &letterhead.municipality,
@@ -128,27 +141,47 @@ impl<'a> TemplateData<'a> {
                 })
                 .collect(),
             beschlussfassung: paper.deciding_body.as_deref(),
-            beschlussvorschlag: paper.resolution.iter().map(|item| richtext::parse(item)).collect(),
+            beschlussvorschlag: paper
+                .resolution
+                .iter()
+                .map(|item| richtext::parse(item))
+                .collect(),
             kurzfassung: paper.summary.as_deref().map(richtext::parse),
             begruendung: richtext::parse(&paper.reasoning),
             finanzen: FinanceView {
                 keine: paper.financial_impact.none,
-                text: paper.financial_impact.text.as_deref().map(richtext::parse).unwrap_or_default(),
+                text: paper
+                    .financial_impact
+                    .text
+                    .as_deref()
+                    .map(richtext::parse)
+                    .unwrap_or_default(),
             },
             unterschriften: paper
                 .signatories
                 .iter()
-                .map(|s| SignatoryView { name: &s.name, funktion: &s.function })
+                .map(|s| SignatoryView {
+                    name: &s.name,
+                    funktion: &s.function,
+                })
                 .collect(),
             verfuegung: RoutingView {
                 veroeffentlichung: paper.routing.publish,
                 gesperrt_bis: paper.routing.blocked_until.map(Date::german),
-                gegenzeichen: paper.routing.countersigned_by.iter().map(String::as_str).collect(),
+                gegenzeichen: paper
+                    .routing
+                    .countersigned_by
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
                 beschlussausfertigungen: paper
                     .routing
                     .copies
                     .iter()
-                    .map(|c| CopyView { amt: &c.amt, anzahl: c.count })
+                    .map(|c| CopyView {
+                        amt: &c.amt,
+                        anzahl: c.count,
+                    })
                     .collect(),
             },
             anlagen: paper.attachments.iter().map(|a| a.title.as_str()).collect(),

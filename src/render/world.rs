@@ -37,7 +37,11 @@ impl World for JobWorld<'_> {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        self.engine.templates.source(id).cloned().ok_or_else(|| not_found(id))
+        self.engine
+            .templates
+            .source(id)
+            .cloned()
+            .ok_or_else(|| not_found(id))
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
@@ -49,7 +53,11 @@ impl World for JobWorld<'_> {
         {
             return Ok(bytes.clone());
         }
-        self.engine.templates.file(id).cloned().ok_or_else(|| not_found(id))
+        self.engine
+            .templates
+            .file(id)
+            .cloned()
+            .ok_or_else(|| not_found(id))
     }
 
     fn font(&self, index: usize) -> Option<Font> {

@@ -33,7 +33,11 @@ pub struct Run {
 }
 
 pub fn run(cmd: &mut Command) -> Run {
-    let Output { status, stdout, stderr } = cmd.output().expect("drucksache runs");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("drucksache runs");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into(),
@@ -43,16 +47,35 @@ pub fn run(cmd: &mut Command) -> Run {
 
 /// Renders `input` to `out` and insists on success.
 pub fn render(input: &Path, out: &Path, extra: &[&str]) {
-    let r = run(drucksache().arg("render").arg(input).arg("-o").arg(out).args(extra));
-    assert_eq!(r.code, 0, "render {} failed:\n{}", input.display(), r.stderr);
+    let r = run(drucksache()
+        .arg("render")
+        .arg(input)
+        .arg("-o")
+        .arg(out)
+        .args(extra));
+    assert_eq!(
+        r.code,
+        0,
+        "render {} failed:\n{}",
+        input.display(),
+        r.stderr
+    );
 }
 
 /// Whether an external tool is there. Under `CI=true` a missing tool fails the test instead
 /// of skipping it, so CI can never pass by not checking.
 pub fn have(tool: &str) -> bool {
-    let found = Command::new(tool).arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
+    let found = Command::new(tool)
+        .arg("-v")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
     if !found {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{tool} is required when CI=true");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is required when CI=true"
+        );
         eprintln!("skipping: {tool} is not installed");
     }
     found
@@ -60,8 +83,15 @@ pub fn have(tool: &str) -> bool {
 
 /// Runs a tool and returns its standard output; fails the test when the tool fails.
 pub fn tool(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program).args(args).output().expect("tool runs");
-    assert!(out.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into()
 }
 
@@ -77,7 +107,10 @@ pub fn text(pdf: &Path, pages: Option<(u32, u32)>) -> String {
     }
     let pdf = pdf.to_str().unwrap();
     args.extend([pdf, "-"]);
-    tool("pdftotext", &args).split_whitespace().collect::<Vec<_>>().join(" ")
+    tool("pdftotext", &args)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A record file written into `dir` from a modified copy of the seed.
