@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::cli::{Cli, Command, RenderArgs};
 use crate::config::{ConfigError, Overrides, Settings};
@@ -109,10 +109,11 @@ fn output_paths(args: &RenderArgs) -> anyhow::Result<Vec<PathBuf>> {
         let stem = input.file_stem().context("input without a file name")?;
         let out = dir.join(stem).with_extension("pdf");
         if outputs.contains(&out) {
-            bail!(UsageError(format!(
+            return Err(UsageError(format!(
                 "two inputs would both be written to {}",
                 out.display()
-            )));
+            ))
+            .into());
         }
         outputs.push(out);
     }

@@ -161,30 +161,16 @@ fn user_text_that_looks_like_code_is_printed_literally() {
         "#{while true {}}",
     ];
     let joined = hostile.join(" ");
-    let toml_string = |s: &str| toml::Value::String(s.to_string()).to_string();
     let dir = tempfile::tempdir().unwrap();
-    let record = seed_with(dir.path(), "hostile.toml", |t| {
-        t.replace(
-            "betreff = \"Integrationskonzept für die Stadt Hagen\"",
-            &format!("betreff = {}", toml_string(&format!("Betreff {joined}"))),
-        )
-        .replace(
-            "kurzfassung = \"\"\"",
-            &format!(
-                "kurzfassung = {}\nkurzfassung_alt = \"\"\"",
-                toml_string(&format!("Kurz {joined}"))
-            ),
-        )
-        .replace("kurzfassung_alt = ", "begruendung_alt = ")
-        .replace(
-            "\"Dieser Beschluss wird zum 31.12.2012 umgesetzt.\",",
-            &format!("{},", toml_string(&format!("Beschluss {joined}"))),
-        )
-    });
-    // The replacement above left the old summary under an unknown key: drop it again.
-    let text_of_record = std::fs::read_to_string(&record).unwrap();
-    let cleaned = remove_block(&text_of_record, "begruendung_alt = \"\"\"");
-    std::fs::write(&record, cleaned).unwrap();
+    let mut record: toml::Table =
+        toml::from_str(&std::fs::read_to_string(seed()).unwrap()).unwrap();
+    record.insert("betreff".into(), format!("Betreff {joined}").into());
+    record.insert("kurzfassung".into(), format!("Kurz {joined}").into());
+    let items = record["beschlussvorschlag"].as_array_mut().unwrap();
+    *items.last_mut().unwrap() = format!("Beschluss {joined}").into();
+    let record_path = dir.path().join("hostile.toml");
+    std::fs::write(&record_path, toml::to_string(&record).unwrap()).unwrap();
+    let record = record_path;
 
     let pdf = dir.path().join("h.pdf");
     render(&record, &pdf, &[]);
@@ -197,14 +183,6 @@ fn user_text_that_looks_like_code_is_printed_literally() {
         );
     }
     assert!(!all.contains("root:x:0:0"), "a file was read");
-}
-
-/// Removes a TOML multi-line string assignment starting at `start`.
-fn remove_block(text: &str, start: &str) -> String {
-    let begin = text.find(start).expect("block present");
-    let rest = &text[begin + start.len()..];
-    let end = rest.find("\"\"\"").expect("block closed") + 3;
-    format!("{}{}", &text[..begin], &rest[end..])
 }
 
 #[test]

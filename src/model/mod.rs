@@ -97,12 +97,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [
-        Kind::Beschlussvorlage,
-        Kind::Mitteilungsvorlage,
-        Kind::Ergaenzungsvorlage,
-    ];
-
     /// The record key, also the template's file stem.
     pub fn key(self) -> &'static str {
         match self {
