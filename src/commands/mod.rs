@@ -1,0 +1,74 @@
+//! What each subcommand does: read settings and inputs, call the library, write results.
+//! This is the edge of the program: errors become `anyhow` here, and [`exit_code`] maps them.
+//! One file per subcommand (or group of subcommands); this one dispatches.
+
+mod render;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::cli::{Cli, Command};
+use crate::config::{ConfigError, Overrides, Settings};
+use crate::model::InputError;
+use crate::render::RenderError;
+
+/// Exit code for bad input (records, configuration, usage).
+pub const EXIT_INVALID: u8 = 2;
+/// Exit code for every other failure.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// Runs the command the user asked for.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::resolve(Overrides {
+        archive: cli.global.archive,
+        config: cli.global.config,
+        templates: cli.global.templates,
+    })?;
+    match cli.command {
+        Command::Render(args) => render::run(&settings, &args),
+    }
+}
+
+/// 2 when the input was at fault (nothing was done), 1 otherwise.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if cause.is::<InputError>()
+            || cause.is::<InvalidInputs>()
+            || cause.is::<ConfigError>()
+            || cause.is::<UsageError>()
+        {
+            return EXIT_INVALID;
+        }
+        if let Some(RenderError::MissingReference) = cause.downcast_ref() {
+            return EXIT_INVALID;
+        }
+    }
+    EXIT_FAILURE
+}
+
+/// A combination of arguments that cannot work.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Several inputs were refused; each message names its file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct InvalidInputs(pub Vec<InputError>);
+
+/// Writes to a temporary file beside `path`, then renames it into place: a reader never sees
+/// half a PDF, and a failure leaves no file behind.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write to {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
