@@ -38,6 +38,21 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Render records (TOML or JSON) to PDF/A without numbering or archiving them.
     Render(RenderArgs),
+    /// Validate a record, give it its Drucksachennummer, render it and store it in the archive.
+    New(NewArgs),
+    /// Show one archived paper: metadata, status, stored PDFs with SHA-512, history.
+    Show(ShowArgs),
+    /// List the archived papers, oldest first.
+    List(ListArgs),
+    /// Write a paper's source record (JSON) and its newest PDF into a directory.
+    Export(ExportArgs),
+    /// Withdraw a paper: it keeps its number, record and files, its status becomes withdrawn.
+    Withdraw(WithdrawArgs),
+    /// Verify the archive: every PDF present with its SHA-512, no stray files, no number gaps.
+    Check(CheckArgs),
+    /// Copy the archive (database snapshot, files, configuration) into a new directory while it
+    /// stays in use.
+    Backup(BackupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -54,4 +69,71 @@ pub struct RenderArgs {
     /// Draft: print ENTWURF on every page; no Drucksachennummer needed.
     #[arg(long)]
     pub draft: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Record file (.toml or .json); - reads JSON from standard input.
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Drucksachennummer, e.g. 0310/2012.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Print everything as JSON (including the source record).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only papers of this year (the year of their number).
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+    /// Only papers of this kind: beschlussvorlage, mitteilungsvorlage, ergaenzungsvorlage.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<crate::model::Kind>,
+    /// Print the list as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Drucksachennummer, e.g. 0310/2012.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Directory for <number>.json and <number>.pdf (created if missing).
+    #[arg(short = 'o', long = "out-dir", value_name = "DIR")]
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    /// Drucksachennummer, e.g. 0310/2012.
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// Why the paper is withdrawn (kept in its history).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// New (or empty) directory to copy the archive into.
+    #[arg(value_name = "DIR")]
+    pub target: PathBuf,
 }

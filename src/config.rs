@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::archive::numbering::{self, Numbering};
 use crate::render::Letterhead;
 
 /// Why the configuration could not be used.
@@ -29,6 +30,8 @@ pub struct Settings {
     pub letterhead: Letterhead,
     /// A directory whose files override the embedded templates.
     pub template_dir: Option<PathBuf>,
+    /// How Drucksachennummern are formed.
+    pub numbering: Numbering,
 }
 
 /// What the command line and environment said (clap fills this; `None` = not given).
@@ -47,6 +50,8 @@ struct ConfigFile {
     gemeinde: GemeindeSection,
     #[serde(default)]
     vorlagen: VorlagenSection,
+    #[serde(default)]
+    nummern: NummernSection,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +97,35 @@ struct VorlagenSection {
     verzeichnis: Option<PathBuf>,
 }
 
+/// `[nummern]`: the Drucksachennummer schemes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NummernSection {
+    /// e.g. `"{seq:04}/{year}"`, `"VO/{seq}/{year}"`, `"{year}/{seq:04}"`.
+    #[serde(default = "default_scheme")]
+    schema: String,
+    /// Supplements (Ergänzungsvorlagen), e.g. `"{parent}-{n}"`.
+    #[serde(default = "default_supplement_scheme")]
+    ergaenzung: String,
+}
+
+impl Default for NummernSection {
+    fn default() -> Self {
+        NummernSection {
+            schema: default_scheme(),
+            ergaenzung: default_supplement_scheme(),
+        }
+    }
+}
+
+fn default_scheme() -> String {
+    numbering::DEFAULT_SCHEME.into()
+}
+
+fn default_supplement_scheme() -> String {
+    numbering::DEFAULT_SUPPLEMENT_SCHEME.into()
+}
+
 impl Settings {
     /// The configuration file is `--config`/`DRUCKSACHE_CONFIG`, else `./drucksache.toml`,
     /// else `<archive>/drucksache.toml`; with none of them the embedded defaults apply.
@@ -112,6 +146,13 @@ impl Settings {
             .as_deref()
             .and_then(Path::parent)
             .unwrap_or(Path::new(""));
+        let numbering =
+            Numbering::new(&file.nummern.schema, &file.nummern.ergaenzung).map_err(|e| {
+                ConfigError::Invalid {
+                    path: config_file.clone().unwrap_or_default(),
+                    message: format!("[nummern] {e}"),
+                }
+            })?;
         Ok(Settings {
             archive: overrides.archive,
             letterhead: Letterhead {
@@ -123,6 +164,7 @@ impl Settings {
             template_dir: overrides
                 .templates
                 .or(file.vorlagen.verzeichnis.map(|p| base.join(p))),
+            numbering,
             config_file,
         })
     }
@@ -186,5 +228,20 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("nmae"), "{err}");
+        std::fs::write(
+            dir.path().join("drucksache.toml"),
+            "[nummern]\nschema = \"{seq}\"\n",
+        )
+        .unwrap();
+        let err = Settings::resolve(Overrides {
+            archive: dir.path().into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("[nummern] schema = \"{seq}\": needs {year}"),
+            "{err}"
+        );
     }
 }

@@ -1,8 +1,12 @@
 //! drucksache: produces, signs, archives and publishes the official papers of German
 //! municipal councils. The binary is a thin shell around this library.
 
+pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod model;
 pub mod render;
+
+/// The program version, recorded with every rendition.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,12 +2,14 @@
 //! This is the edge of the program: errors become `anyhow` here, and [`exit_code`] maps them.
 //! One file per subcommand (or group of subcommands); this one dispatches.
 
+mod archive;
 mod render;
 
 use std::path::Path;
 
 use anyhow::Context;
 
+use crate::archive::{ArchiveError, PublishError};
 use crate::cli::{Cli, Command};
 use crate::config::{ConfigError, Overrides, Settings};
 use crate::model::InputError;
@@ -27,6 +29,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     })?;
     match cli.command {
         Command::Render(args) => render::run(&settings, &args),
+        Command::New(args) => archive::new(&settings, &args),
+        Command::Show(args) => archive::show(&settings, &args),
+        Command::List(args) => archive::list(&settings, &args),
+        Command::Export(args) => archive::export(&settings, &args),
+        Command::Withdraw(args) => archive::withdraw(&settings, &args),
+        Command::Check(args) => archive::check(&settings, &args),
+        Command::Backup(args) => archive::backup(&settings, &args),
     }
 }
 
@@ -41,6 +50,13 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
             return EXIT_INVALID;
         }
         if let Some(RenderError::MissingReference) = cause.downcast_ref() {
+            return EXIT_INVALID;
+        }
+        let archive_error = match cause.downcast_ref::<PublishError>() {
+            Some(PublishError::Archive(e)) => Some(e),
+            _ => cause.downcast_ref::<ArchiveError>(),
+        };
+        if archive_error.is_some_and(ArchiveError::is_input_error) {
             return EXIT_INVALID;
         }
     }

@@ -116,6 +116,24 @@ impl Kind {
     }
 }
 
+impl std::str::FromStr for Kind {
+    type Err = String;
+
+    /// The record key (`beschlussvorlage`, …), as on the command line.
+    fn from_str(s: &str) -> Result<Kind, String> {
+        [
+            Kind::Beschlussvorlage,
+            Kind::Mitteilungsvorlage,
+            Kind::Ergaenzungsvorlage,
+        ]
+        .into_iter()
+        .find(|k| k.key() == s)
+        .ok_or_else(|| {
+            format!("{s} is not a kind (beschlussvorlage, mitteilungsvorlage, ergaenzungsvorlage)")
+        })
+    }
+}
+
 /// Amt / Eigenbetrieb: a department with its number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -89,6 +89,34 @@ pub struct RenderOptions {
     pub draft: bool,
 }
 
+/// Length-prefixed parts, so that no two different template sets hash alike.
+fn template_digest(
+    templates: &TemplateSet,
+    letterhead: &Letterhead,
+    coat_of_arms: Option<&(FileId, Bytes)>,
+) -> String {
+    use sha2::{Digest, Sha512};
+    let mut hasher = Sha512::new();
+    let mut part = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    part(b"drucksache template set 1");
+    for (name, bytes) in templates.files_in_order() {
+        part(name.as_bytes());
+        part(bytes);
+    }
+    part(letterhead.municipality.as_bytes());
+    part(letterhead.head.as_bytes());
+    for seen in &letterhead.seen_by {
+        part(seen.as_bytes());
+    }
+    if let Some((_, bytes)) = coat_of_arms {
+        part(bytes.as_slice());
+    }
+    hex::encode(hasher.finalize())
+}
+
 /// The shared render engine. Build it once; call [`Renderer::render`] from any thread.
 pub struct Renderer {
     library: LazyHash<Library>,
@@ -100,6 +128,8 @@ pub struct Renderer {
     renders: AtomicUsize,
     /// `None` never evicts (for measurements only).
     eviction: Option<Eviction>,
+    /// SHA-512 over templates, coat of arms and letterhead: recorded with every rendition.
+    template_sha512: String,
 }
 
 impl Renderer {
@@ -134,7 +164,9 @@ impl Renderer {
                 ))
             }
         };
+        let template_sha512 = template_digest(&templates, &letterhead, coat_of_arms.as_ref());
         Ok(Renderer {
+            template_sha512,
             library: LazyHash::new(Library::default()),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,
@@ -144,6 +176,12 @@ impl Renderer {
             renders: AtomicUsize::new(0),
             eviction: Some(Eviction::default()),
         })
+    }
+
+    /// The SHA-512 (hex) of everything besides the paper and the program that shapes the PDF:
+    /// the template files in effect, the coat of arms and the letterhead settings.
+    pub fn template_sha512(&self) -> &str {
+        &self.template_sha512
     }
 
     /// Changes the cache eviction policy; `None` keeps everything (memory grows).

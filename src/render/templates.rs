@@ -35,6 +35,8 @@ pub struct TemplateSet {
     files: HashMap<FileId, Bytes>,
     /// Where each file came from, for messages: `templates/layout.typ (embedded)` or a real path.
     origins: HashMap<FileId, String>,
+    /// Every file by its name, in name order (for the template set's digest).
+    names: std::collections::BTreeMap<String, FileId>,
 }
 
 /// The virtual file id of `/name` in the project root.
@@ -50,6 +52,7 @@ impl TemplateSet {
             sources: HashMap::new(),
             files: HashMap::new(),
             origins: HashMap::new(),
+            names: Default::default(),
         };
         for (name, text) in EMBEDDED {
             set.insert(
@@ -95,6 +98,14 @@ impl TemplateSet {
         }
         self.files.insert(id, Bytes::new(bytes));
         self.origins.insert(id, origin);
+        self.names.insert(name.to_string(), id);
+    }
+
+    /// Every file in name order with its bytes: what the template set's digest covers.
+    pub fn files_in_order(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.names
+            .iter()
+            .map(|(name, id)| (name.as_str(), self.files[id].as_slice()))
     }
 
     pub fn source(&self, id: FileId) -> Option<&Source> {

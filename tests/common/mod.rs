@@ -120,3 +120,77 @@ pub fn seed_with(dir: &Path, name: &str, edit: impl FnOnce(String) -> String) ->
     std::fs::write(&path, edit(text)).unwrap();
     path
 }
+
+/// A fresh, empty archive in a temporary directory (no tracked records), optionally with a
+/// configuration file.
+pub struct TempArchive {
+    pub dir: tempfile::TempDir,
+}
+
+impl TempArchive {
+    pub fn new(config: Option<&str>) -> TempArchive {
+        let dir = tempfile::tempdir().unwrap();
+        if let Some(config) = config {
+            std::fs::write(dir.path().join("drucksache.toml"), config).unwrap();
+        }
+        TempArchive { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A `drucksache` command working on this archive.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = drucksache();
+        cmd.env("DRUCKSACHE_ARCHIVE", self.path());
+        cmd
+    }
+
+    /// Runs `drucksache ARGS` on this archive.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run(self.cmd().args(args))
+    }
+
+    /// `drucksache new RECORD`, insisting on success; returns the reference.
+    pub fn new_paper(&self, record: &Path) -> String {
+        let r = run(self.cmd().arg("new").arg(record));
+        assert_eq!(r.code, 0, "new {} failed:\n{}", record.display(), r.stderr);
+        r.stdout.split_whitespace().next().unwrap().to_string()
+    }
+
+    /// The references in the archive, oldest first.
+    pub fn references(&self) -> Vec<String> {
+        let r = self.run(&["list", "--json"]);
+        assert_eq!(r.code, 0, "list failed:\n{}", r.stderr);
+        let list: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["reference"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// `drucksache check` must pass.
+    pub fn assert_check(&self) {
+        let r = self.run(&["check"]);
+        assert_eq!(r.code, 0, "check failed:\n{}{}", r.stdout, r.stderr);
+    }
+}
+
+/// The seed record without its Drucksachennummer (so `new` allocates one), dated `date`.
+pub fn unnumbered(dir: &Path, name: &str, date: &str) -> PathBuf {
+    seed_with(dir, name, |t| {
+        t.lines()
+            .filter(|l| !l.starts_with("drucksachennummer"))
+            .map(|l| {
+                if l.starts_with("datum = ") {
+                    format!("datum = {date}")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}

@@ -1,0 +1,161 @@
+//! `drucksache check`: proves the archive consistent — database integrity, every rendition's
+//! file present with its SHA-512, no stored file without a row, no gap in allocated numbers.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use rusqlite::{Connection, TransactionBehavior};
+use serde::Serialize;
+
+use super::store::{FileStore, sha512_hex};
+use super::{ArchiveError, FILES_DIR};
+
+/// The outcome of a check: counts, and one line per problem found.
+#[derive(Debug, Default, Serialize)]
+pub struct CheckReport {
+    pub papers: usize,
+    pub renditions: usize,
+    pub files: usize,
+    pub problems: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Runs every check under the write lock, so that no paper is half-written meanwhile.
+pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckReport, ArchiveError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut report = CheckReport::default();
+
+    let integrity: String = tx.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if integrity != "ok" {
+        report
+            .problems
+            .push(format!("database integrity check: {integrity}"));
+    }
+
+    // Every paper: its record matches its hash, and it has a rendition.
+    {
+        let mut stmt = tx.prepare(
+            "SELECT reference, source_json, source_sha512,
+                (SELECT COUNT(*) FROM renditions WHERE paper_id = papers.id)
+             FROM papers ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            report.papers += 1;
+            let reference: String = row.get(0)?;
+            let source: String = row.get(1)?;
+            let sha: String = row.get(2)?;
+            let renditions: i64 = row.get(3)?;
+            if sha512_hex(source.as_bytes()) != sha {
+                report.problems.push(format!(
+                    "{reference}: the stored record does not match its SHA-512"
+                ));
+            }
+            if renditions == 0 {
+                report.problems.push(format!("{reference}: no stored PDF"));
+            }
+        }
+    }
+
+    // Every rendition's file exists and matches its SHA-512.
+    let mut referenced = HashSet::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT p.reference, r.sha512 FROM renditions r JOIN papers p ON p.id = r.paper_id
+             ORDER BY r.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            report.renditions += 1;
+            let reference: String = row.get(0)?;
+            let sha: String = row.get(1)?;
+            if referenced.insert(sha.clone())
+                && let Err(e) = store.read_verified(&sha)
+            {
+                report.problems.push(format!("{reference}: {e}"));
+            }
+        }
+    }
+
+    // No stored file without a row, nothing else in the store.
+    let listing = store.list()?;
+    report.files = listing.files.len();
+    for sha in &listing.files {
+        if !referenced.contains(sha) {
+            report.problems.push(format!(
+                "{}: stored file without a database row",
+                store.path(sha).display()
+            ));
+        }
+    }
+    for stray in &listing.strays {
+        if stray != &store.dir().join("tmp") {
+            report.problems.push(format!(
+                "{}: not a file of the store ({FILES_DIR}/ holds only <sha512>.pdf files)",
+                stray.display()
+            ));
+        }
+    }
+    let leftovers = std::fs::read_dir(store.dir().join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    if leftovers > 0 {
+        report.problems.push(format!(
+            "{FILES_DIR}/tmp/ holds {leftovers} unfinished write(s)"
+        ));
+    }
+
+    // No gaps: every allocated number follows directly on a number that exists.
+    let mut numbers: BTreeMap<i32, BTreeSet<u32>> = BTreeMap::new();
+    let mut allocated: Vec<(String, i32, u32)> = Vec::new();
+    let mut supplements: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    let mut allocated_supplements: Vec<(String, String, u32)> = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT reference, year, seq, parent_reference, supplement_no, allocated FROM papers",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let reference: String = row.get(0)?;
+            let year: i32 = row.get(1)?;
+            let seq: Option<u32> = row.get(2)?;
+            let parent: Option<String> = row.get(3)?;
+            let n: Option<u32> = row.get(4)?;
+            let is_allocated: bool = row.get(5)?;
+            if let Some(seq) = seq {
+                numbers.entry(year).or_default().insert(seq);
+                if is_allocated {
+                    allocated.push((reference.clone(), year, seq));
+                }
+            }
+            if let (Some(parent), Some(n)) = (parent, n) {
+                supplements.entry(parent.clone()).or_default().insert(n);
+                if is_allocated {
+                    allocated_supplements.push((reference, parent, n));
+                }
+            }
+        }
+    }
+    for (reference, year, seq) in allocated {
+        if seq > 1 && !numbers[&year].contains(&(seq - 1)) {
+            report.problems.push(format!(
+                "{reference}: gap — number {} of {year} is missing",
+                seq - 1
+            ));
+        }
+    }
+    for (reference, parent, n) in allocated_supplements {
+        if n > 1 && !supplements[&parent].contains(&(n - 1)) {
+            report.problems.push(format!(
+                "{reference}: gap — supplement {} of {parent} is missing",
+                n - 1
+            ));
+        }
+    }
+    tx.commit()?;
+    Ok(report)
+}

@@ -1,0 +1,221 @@
+//! The archive database (SQLite, WAL): schema, migrations and the connection settings.
+//!
+//! Tables: `papers` (one row per Drucksache, with its canonical source record), `renditions`
+//! (every PDF ever stored for a paper, by SHA-512), `events` (the history: created, imported,
+//! withdrawn), `imports` (which tracked record under `papers/` became which paper). Triggers
+//! keep renditions, events and the identity of a paper append-only.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+/// How long a writer waits for another writer's transaction before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The migrations, in order; the database's `user_version` counts how many have run.
+const MIGRATIONS: [&str; 1] = [r#"
+CREATE TABLE papers (
+    id               INTEGER PRIMARY KEY,
+    reference        TEXT    NOT NULL UNIQUE,
+    -- The year whose sequence the number belongs to (the paper's year).
+    year             INTEGER NOT NULL,
+    -- Number within the year, when the reference is written in the paper scheme.
+    seq              INTEGER,
+    -- For supplements (Ergänzungsvorlagen): the parent's reference and the running number.
+    parent_reference TEXT,
+    supplement_no    INTEGER,
+    -- 1 when this archive allocated the reference, 0 when the record brought it along.
+    allocated        INTEGER NOT NULL CHECK (allocated IN (0, 1)),
+    kind             TEXT    NOT NULL,
+    public           INTEGER NOT NULL CHECK (public IN (0, 1)),
+    date             TEXT    NOT NULL,
+    subject          TEXT    NOT NULL,
+    department       TEXT    NOT NULL,
+    -- The validated record with its reference, as canonical JSON, and its SHA-512.
+    source_json      TEXT    NOT NULL,
+    source_sha512    TEXT    NOT NULL,
+    status           TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'withdrawn')),
+    withdrawn_reason TEXT,
+    created_at       TEXT    NOT NULL,
+    modified_at      TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX papers_year_seq ON papers (year, seq) WHERE seq IS NOT NULL;
+CREATE UNIQUE INDEX papers_supplements ON papers (parent_reference, supplement_no)
+    WHERE supplement_no IS NOT NULL;
+CREATE INDEX papers_date ON papers (date);
+
+CREATE TABLE renditions (
+    id              INTEGER PRIMARY KEY,
+    paper_id        INTEGER NOT NULL REFERENCES papers (id),
+    sha512          TEXT    NOT NULL,
+    size            INTEGER NOT NULL,
+    -- SHA-512 over the template set, fonts and letterhead that produced the file.
+    template_sha512 TEXT    NOT NULL,
+    program_version TEXT    NOT NULL,
+    created_at      TEXT    NOT NULL
+);
+CREATE INDEX renditions_paper ON renditions (paper_id);
+CREATE INDEX renditions_sha512 ON renditions (sha512);
+
+CREATE TABLE events (
+    id       INTEGER PRIMARY KEY,
+    paper_id INTEGER NOT NULL REFERENCES papers (id),
+    at       TEXT    NOT NULL,
+    event    TEXT    NOT NULL,
+    detail   TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX events_paper ON events (paper_id);
+
+CREATE TABLE imports (
+    path        TEXT    PRIMARY KEY,
+    file_sha512 TEXT    NOT NULL,
+    paper_id    INTEGER NOT NULL REFERENCES papers (id)
+);
+
+CREATE TRIGGER papers_keep BEFORE DELETE ON papers
+BEGIN SELECT RAISE(ABORT, 'papers are never deleted (withdraw them)'); END;
+CREATE TRIGGER papers_identity BEFORE UPDATE OF id, reference, year, seq, parent_reference,
+    supplement_no, allocated, kind, public, date, subject, department, source_json,
+    source_sha512, created_at ON papers
+BEGIN SELECT RAISE(ABORT, 'a paper''s record never changes (a correction is a new paper)'); END;
+CREATE TRIGGER renditions_keep BEFORE DELETE ON renditions
+BEGIN SELECT RAISE(ABORT, 'renditions are never deleted'); END;
+CREATE TRIGGER renditions_fixed BEFORE UPDATE ON renditions
+BEGIN SELECT RAISE(ABORT, 'renditions never change'); END;
+CREATE TRIGGER events_keep BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'history is never deleted'); END;
+CREATE TRIGGER events_fixed BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'history never changes'); END;
+"#];
+
+/// The schema version this program writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Why the database cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open the archive database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the archive database has schema version {found}, this drucksache knows up to {SCHEMA_VERSION}: use a newer drucksache"
+    )]
+    Newer { found: i64 },
+    #[error(
+        "the archive database {path} is read-only: drucksache needs write access to the archive folder"
+    )]
+    ReadOnly { path: String },
+    #[error("archive database: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// Opens (creating if needed) the database with the settings every connection uses, and
+/// migrates it to [`SCHEMA_VERSION`].
+pub fn open(path: &Path) -> Result<Connection, DbError> {
+    let open_error = |source| DbError::Open {
+        path: path.display().to_string(),
+        source,
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(open_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+    if conn.is_readonly(rusqlite::MAIN_DB).map_err(open_error)? {
+        return Err(DbError::ReadOnly {
+            path: path.display().to_string(),
+        });
+    }
+    // WAL lets readers (the service, `list`) work while a paper is being created; FULL
+    // synchronous makes a committed paper survive a power cut, not only a crash.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(open_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!("the archive database runs in {mode} mode, not WAL");
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(open_error)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> Result<(), DbError> {
+    let version = |conn: &Connection| -> rusqlite::Result<i64> {
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+    };
+    if version(conn)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // Several processes may open a new archive at once: migrate under the write lock and
+    // look again once it is held.
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let found = version(conn)?;
+        if found > SCHEMA_VERSION {
+            return Err(DbError::Newer { found });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_guards_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite");
+        let conn = open(&path).unwrap();
+        drop(conn);
+        let conn = open(&path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        conn.execute_batch(
+            "INSERT INTO papers (reference, year, seq, allocated, kind, public, date, subject,
+                department, source_json, source_sha512, created_at, modified_at)
+             VALUES ('0001/2026', 2026, 1, 1, 'beschlussvorlage', 1, '2026-01-02', 'S', '55 X',
+                '{}', 'h', 't', 't');",
+        )
+        .unwrap();
+        let err = conn
+            .execute("DELETE FROM papers", [])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("never deleted"), "{err}");
+        let err = conn
+            .execute("UPDATE papers SET subject = 'x'", [])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("never changes"), "{err}");
+        conn.execute("UPDATE papers SET status = 'withdrawn'", [])
+            .unwrap();
+
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let err = open(&path).unwrap_err().to_string();
+        assert!(err.contains("newer drucksache"), "{err}");
+    }
+}

@@ -1,0 +1,729 @@
+//! The archive: SQLite metadata, Drucksachennummer allocation, the content-addressed file store
+//! and the publish pipeline. The archive (database + stored files) is the truth; everything
+//! else (search index) is derived from it.
+//!
+//! Layout under the archive root:
+//! `drucksache.toml` (configuration, tracked), `papers/` (historical records, tracked),
+//! `archive.sqlite` (+ `-wal`, `-shm`), `files/<xx>/<sha512>.pdf`, `files/tmp/` (generated).
+
+mod check;
+mod db;
+pub mod numbering;
+mod publish;
+mod store;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+
+use crate::model::{Kind, Paper};
+pub use check::CheckReport;
+pub use db::{DbError, SCHEMA_VERSION};
+pub use numbering::{Numbering, SchemeError};
+pub use publish::{ImportReport, PublishError, Publisher};
+pub use store::{FileStore, StoreError, sha512_hex};
+
+/// The database file below the archive root.
+pub const DB_FILE: &str = "archive.sqlite";
+/// The file store below the archive root.
+pub const FILES_DIR: &str = "files";
+/// The tracked historical records below the archive root.
+pub const PAPERS_DIR: &str = "papers";
+
+/// Why an archive operation failed. Nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot use the archive {path}: {source}")]
+    Root {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("drucksachennummer: {0} is already in the archive")]
+    ReferenceExists(String),
+    #[error("drucksachennummer: {reference} is number {seq} of {year}, which {other} already has")]
+    NumberTaken {
+        reference: String,
+        year: i32,
+        seq: u32,
+        other: String,
+    },
+    #[error("bezug: {0} is not in the archive (a supplement needs its paper archived first)")]
+    UnknownParent(String),
+    #[error("{0} is not in the archive")]
+    NotFound(String),
+    #[error("{reference} was already withdrawn on {at}")]
+    AlreadyWithdrawn { reference: String, at: String },
+    #[error("--reason: give the reason for the withdrawal")]
+    EmptyReason,
+    #[error("{0}")]
+    BackupTarget(String),
+    #[error("cannot produce the PDF: {0}")]
+    Produce(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ArchiveError {
+    /// True when the request was at fault (exit code 2), not the archive or the machine.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            ArchiveError::ReferenceExists(_)
+                | ArchiveError::NumberTaken { .. }
+                | ArchiveError::UnknownParent(_)
+                | ArchiveError::NotFound(_)
+                | ArchiveError::AlreadyWithdrawn { .. }
+                | ArchiveError::EmptyReason
+                | ArchiveError::BackupTarget(_)
+        )
+    }
+}
+
+impl From<rusqlite::Error> for ArchiveError {
+    fn from(e: rusqlite::Error) -> Self {
+        ArchiveError::Db(DbError::Sql(e))
+    }
+}
+
+/// An open archive. One per process (or per service); it is not shared between threads.
+pub struct Archive {
+    root: PathBuf,
+    conn: Connection,
+    store: FileStore,
+    numbering: Numbering,
+}
+
+/// Where a paper's record came from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// `drucksache new` (or the API).
+    New,
+    /// A tracked record under `papers/`: its path relative to the archive root (with `/`) and
+    /// the SHA-512 of the file's bytes.
+    Import { path: String, file_sha512: String },
+}
+
+/// What [`Archive::create`] stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    /// Drucksachennummer.
+    pub reference: String,
+    /// The stored PDF.
+    pub file: PathBuf,
+    pub sha512: String,
+    /// True when the archive allocated the reference, false when the record brought it.
+    pub allocated: bool,
+}
+
+/// One paper as `list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub reference: String,
+    pub kind: Kind,
+    pub date: String,
+    pub subject: String,
+    pub department: String,
+    pub public: bool,
+    pub status: Status,
+}
+
+/// Whether a paper is in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Withdrawn,
+}
+
+impl Status {
+    fn from_db(s: &str) -> Status {
+        if s == "withdrawn" {
+            Status::Withdrawn
+        } else {
+            Status::Active
+        }
+    }
+}
+
+/// Everything the archive knows about one paper, for `show` and `export`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaperDetails {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub allocated: bool,
+    pub supplements: Option<String>,
+    pub withdrawn_reason: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+    /// The validated record as stored (canonical JSON) and its SHA-512.
+    pub source: serde_json::Value,
+    pub source_sha512: String,
+    /// Where the record was imported from, if it is a tracked historical record.
+    pub imported_from: Option<String>,
+    /// Oldest first.
+    pub renditions: Vec<Rendition>,
+    /// Oldest first.
+    pub history: Vec<Event>,
+}
+
+/// One stored PDF of a paper.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rendition {
+    pub sha512: String,
+    pub size: u64,
+    pub template_sha512: String,
+    pub program_version: String,
+    pub created_at: String,
+    pub file: PathBuf,
+}
+
+/// One step of a paper's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub at: String,
+    pub event: String,
+    pub detail: String,
+}
+
+/// Filters for [`Archive::list`].
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub year: Option<i32>,
+    pub kind: Option<Kind>,
+}
+
+/// What the renderer contributes to a rendition row besides the bytes.
+#[derive(Debug, Clone)]
+pub struct Produced {
+    pub pdf: Vec<u8>,
+    pub template_sha512: String,
+}
+
+impl Archive {
+    /// Opens the archive at `root` (creating its generated parts if needed), migrates the
+    /// database and settles writes a crash interrupted.
+    pub fn open(root: &Path, numbering: Numbering) -> Result<Archive, ArchiveError> {
+        std::fs::create_dir_all(root).map_err(|source| ArchiveError::Root {
+            path: root.into(),
+            source,
+        })?;
+        let conn = db::open(&root.join(DB_FILE))?;
+        let store = FileStore::open(root.join(FILES_DIR))?;
+        let mut archive = Archive {
+            root: root.to_path_buf(),
+            conn,
+            store,
+            numbering,
+        };
+        archive.recover()?;
+        Ok(archive)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn store(&self) -> &FileStore {
+        &self.store
+    }
+
+    pub fn numbering(&self) -> &Numbering {
+        &self.numbering
+    }
+
+    /// Settles interrupted writes under the write lock, so no writer is mid-way.
+    fn recover(&mut self) -> Result<(), ArchiveError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut lookup = tx.prepare("SELECT 1 FROM renditions WHERE sha512 = ?1")?;
+        let actions = self.store.recover(|sha| {
+            lookup
+                .query_row([sha], |_| Ok(()))
+                .optional()
+                .ok()
+                .flatten()
+                .is_some()
+        })?;
+        drop(lookup);
+        tx.commit()?;
+        for action in actions {
+            tracing::warn!("archive recovery: {action}");
+        }
+        Ok(())
+    }
+
+    /// Numbers, produces and stores a paper in one transaction: the reference is allocated
+    /// (or the record's own reference kept), `produce` renders the paper with it, the PDF is
+    /// stored and the rows are inserted; any failure leaves no trace — no number used, no
+    /// file, no row. `Ok(None)` when `origin` is an import that another process did first.
+    pub fn create(
+        &mut self,
+        mut paper: Paper,
+        origin: &Origin,
+        produce: impl FnOnce(&Paper) -> Result<Produced, Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Result<Option<Created>, ArchiveError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Origin::Import { path, .. } = origin {
+            let done: Option<i64> = tx
+                .query_row(
+                    "SELECT paper_id FROM imports WHERE path = ?1",
+                    [path],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if done.is_some() {
+                return Ok(None);
+            }
+        }
+        let number = assign(&tx, &self.numbering, &paper)?;
+        paper.reference = Some(number.reference.clone());
+        test_pause("allocated");
+
+        let produced = produce(&paper).map_err(ArchiveError::Produce)?;
+        test_pause("rendered");
+
+        let staged = self.store.stage(&produced.pdf)?;
+        test_pause("stored");
+
+        let now = now();
+        let insert = || -> Result<(), ArchiveError> {
+            let source = canonical_json(&paper);
+            tx.execute(
+                "INSERT INTO papers (reference, year, seq, parent_reference, supplement_no,
+                    allocated, kind, public, date, subject, department, source_json,
+                    source_sha512, created_at, modified_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+                params![
+                    number.reference,
+                    number.year,
+                    number.seq,
+                    number.parent,
+                    number.supplement_no,
+                    number.allocated,
+                    paper.kind.key(),
+                    paper.public,
+                    paper.date.to_string(),
+                    paper.subject,
+                    format!("{} {}", paper.department.number, paper.department.name),
+                    source,
+                    sha512_hex(source.as_bytes()),
+                    now,
+                ],
+            )?;
+            let paper_id = tx.last_insert_rowid();
+            tx.execute(
+                "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
+                    program_version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    paper_id,
+                    staged.sha512,
+                    staged.size as i64,
+                    produced.template_sha512,
+                    crate::VERSION,
+                    now
+                ],
+            )?;
+            let (event, detail) = match origin {
+                Origin::New if number.allocated => ("created", "number allocated".to_string()),
+                Origin::New => ("created", "number taken from the record".to_string()),
+                Origin::Import { path, .. } => ("imported", path.clone()),
+            };
+            tx.execute(
+                "INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)",
+                params![paper_id, now, event, detail],
+            )?;
+            if let Origin::Import { path, file_sha512 } = origin {
+                tx.execute(
+                    "INSERT INTO imports (path, file_sha512, paper_id) VALUES (?1, ?2, ?3)",
+                    params![path, file_sha512, paper_id],
+                )?;
+            }
+            Ok(())
+        };
+        if let Err(e) = insert() {
+            staged.abandon(&self.store)?;
+            return Err(e);
+        }
+        test_pause("inserted");
+        let sha512 = staged.sha512.clone();
+        if let Err(e) = tx.commit() {
+            staged.abandon(&self.store)?;
+            return Err(e.into());
+        }
+        test_pause("committed");
+        staged.finish();
+        Ok(Some(Created {
+            file: self.store.path(&sha512),
+            reference: number.reference,
+            sha512,
+            allocated: number.allocated,
+        }))
+    }
+
+    /// Tracked record paths (relative, with `/`) that have been imported.
+    pub fn imported_paths(&self) -> Result<std::collections::HashSet<String>, ArchiveError> {
+        let mut stmt = self.conn.prepare("SELECT path FROM imports")?;
+        let paths = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(paths)
+    }
+
+    /// Papers, oldest first.
+    pub fn list(&self, filter: &ListFilter) -> Result<Vec<Summary>, ArchiveError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT reference, kind, date, subject, department, public, status FROM papers
+             WHERE (?1 IS NULL OR year = ?1) AND (?2 IS NULL OR kind = ?2)
+             ORDER BY date, year, seq, reference",
+        )?;
+        let rows = stmt.query_map(params![filter.year, filter.kind.map(Kind::key)], |r| {
+            summary(r, 0)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Everything about one paper.
+    pub fn show(&self, reference: &str) -> Result<PaperDetails, ArchiveError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, reference, kind, date, subject, department, public, status,
+                    allocated, parent_reference, withdrawn_reason, created_at, modified_at,
+                    source_json, source_sha512,
+                    (SELECT path FROM imports WHERE paper_id = papers.id)
+                 FROM papers WHERE reference = ?1",
+                [reference],
+                |r| {
+                    let source: String = r.get(13)?;
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        PaperDetails {
+                            summary: summary(r, 1)?,
+                            allocated: r.get(8)?,
+                            supplements: r.get(9)?,
+                            withdrawn_reason: r.get(10)?,
+                            created_at: r.get(11)?,
+                            modified_at: r.get(12)?,
+                            source: serde_json::from_str(&source).unwrap_or_default(),
+                            source_sha512: r.get(14)?,
+                            imported_from: r.get(15)?,
+                            renditions: Vec::new(),
+                            history: Vec::new(),
+                        },
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((id, mut details)) = row else {
+            return Err(ArchiveError::NotFound(reference.to_string()));
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT sha512, size, template_sha512, program_version, created_at
+             FROM renditions WHERE paper_id = ?1 ORDER BY id",
+        )?;
+        details.renditions = stmt
+            .query_map([id], |r| {
+                let sha512: String = r.get(0)?;
+                Ok(Rendition {
+                    file: self.store.path(&sha512),
+                    sha512,
+                    size: r.get::<_, i64>(1)? as u64,
+                    template_sha512: r.get(2)?,
+                    program_version: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT at, event, detail FROM events WHERE paper_id = ?1 ORDER BY id")?;
+        details.history = stmt
+            .query_map([id], |r| {
+                Ok(Event {
+                    at: r.get(0)?,
+                    event: r.get(1)?,
+                    detail: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(details)
+    }
+
+    /// The newest PDF of a paper, checked against its SHA-512.
+    pub fn latest_pdf(&self, details: &PaperDetails) -> Result<Vec<u8>, ArchiveError> {
+        let rendition = details.renditions.last().ok_or_else(|| {
+            ArchiveError::NotFound(format!("a PDF of {}", details.summary.reference))
+        })?;
+        Ok(self.store.read_verified(&rendition.sha512)?)
+    }
+
+    /// Marks a paper withdrawn. Its number, record and files stay.
+    pub fn withdraw(&mut self, reference: &str, reason: &str) -> Result<(), ArchiveError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ArchiveError::EmptyReason);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let row: Option<(i64, String, String)> = tx
+            .query_row(
+                "SELECT id, status, modified_at FROM papers WHERE reference = ?1",
+                [reference],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((id, status, modified_at)) = row else {
+            return Err(ArchiveError::NotFound(reference.to_string()));
+        };
+        if status == "withdrawn" {
+            return Err(ArchiveError::AlreadyWithdrawn {
+                reference: reference.to_string(),
+                at: modified_at,
+            });
+        }
+        let now = now();
+        tx.execute(
+            "UPDATE papers SET status = 'withdrawn', withdrawn_reason = ?2, modified_at = ?3
+             WHERE id = ?1",
+            params![id, reason, now],
+        )?;
+        tx.execute(
+            "INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, 'withdrawn', ?3)",
+            params![id, now, reason],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Verifies the whole archive; see [`CheckReport`].
+    pub fn check(&mut self) -> Result<CheckReport, ArchiveError> {
+        check::run(&mut self.conn, &self.store)
+    }
+
+    /// Copies the archive to `target` (which must not exist or be empty) while it stays in
+    /// use: a consistent database snapshot (`VACUUM INTO`), the files it refers to, and the
+    /// other files of the archive root (configuration, records, keys). The search index is
+    /// left out: it is rebuilt from the copy.
+    pub fn backup(&self, target: &Path) -> Result<usize, ArchiveError> {
+        if target.exists()
+            && std::fs::read_dir(target)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(true)
+        {
+            return Err(ArchiveError::BackupTarget(format!(
+                "{} exists and is not empty: back up into a new folder",
+                target.display()
+            )));
+        }
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ArchiveError::Root { path, source }
+        };
+        std::fs::create_dir_all(target).map_err(io(target))?;
+        let db_copy = target.join(DB_FILE);
+        self.conn
+            .execute("VACUUM INTO ?1", [db_copy.to_string_lossy()])?;
+        let snapshot = Connection::open(&db_copy)?;
+        let mut stmt = snapshot.prepare("SELECT DISTINCT sha512 FROM renditions")?;
+        let hashes: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let copy_store = FileStore::open(target.join(FILES_DIR))?;
+        for sha in &hashes {
+            let bytes = self.store.read_verified(sha)?;
+            copy_store.stage(&bytes)?.finish();
+        }
+        copy_tree(&self.root, target, &self.root).map_err(io(&self.root))?;
+        Ok(hashes.len())
+    }
+}
+
+/// Copies the archive root's own files (not the database, the store or the index).
+fn copy_tree(dir: &Path, target: &Path, root: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let rel = path.strip_prefix(root).expect("below root");
+        let first = rel
+            .components()
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if dir == root && (first.starts_with(DB_FILE) || first == FILES_DIR || first == "index") {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(target.join(rel))?;
+            copy_tree(&path, target, root)?;
+        } else {
+            std::fs::copy(&path, target.join(rel))?;
+        }
+    }
+    Ok(())
+}
+
+fn summary(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Summary> {
+    let kind: String = r.get(at + 1)?;
+    let status: String = r.get(at + 6)?;
+    Ok(Summary {
+        reference: r.get(at)?,
+        kind: serde_json::from_value(serde_json::Value::String(kind))
+            .unwrap_or(Kind::Beschlussvorlage),
+        date: r.get(at + 2)?,
+        subject: r.get(at + 3)?,
+        department: r.get(at + 4)?,
+        public: r.get(at + 5)?,
+        status: Status::from_db(&status),
+    })
+}
+
+/// A reference as allocated or kept, with what the database records about it.
+struct Number {
+    reference: String,
+    year: i32,
+    seq: Option<u32>,
+    parent: Option<String>,
+    supplement_no: Option<u32>,
+    allocated: bool,
+}
+
+/// Decides the paper's reference inside the write transaction.
+fn assign(
+    tx: &rusqlite::Transaction<'_>,
+    numbering: &Numbering,
+    paper: &Paper,
+) -> Result<Number, ArchiveError> {
+    let paper_year = paper.date.year();
+    let exists = |reference: &str| -> rusqlite::Result<bool> {
+        tx.query_row(
+            "SELECT 1 FROM papers WHERE reference = ?1",
+            [reference],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|r| r.is_some())
+    };
+    let holder = |year: i32, seq: u32| -> rusqlite::Result<Option<String>> {
+        tx.query_row(
+            "SELECT reference FROM papers WHERE year = ?1 AND seq = ?2",
+            params![year, seq],
+            |r| r.get(0),
+        )
+        .optional()
+    };
+
+    // A record that brings its own (historical) reference keeps it if it is free.
+    if let Some(reference) = &paper.reference {
+        if exists(reference)? {
+            return Err(ArchiveError::ReferenceExists(reference.clone()));
+        }
+        if paper.kind == Kind::Ergaenzungsvorlage
+            && let Some((parent, n)) = numbering.parse_supplement(reference)
+        {
+            return Ok(Number {
+                reference: reference.clone(),
+                year: paper_year,
+                seq: None,
+                parent: Some(parent.to_string()),
+                supplement_no: Some(n),
+                allocated: false,
+            });
+        }
+        let parsed = numbering.parse(reference, paper_year);
+        if let Some(p) = parsed
+            && let Some(other) = holder(p.year, p.seq)?
+        {
+            return Err(ArchiveError::NumberTaken {
+                reference: reference.clone(),
+                year: p.year,
+                seq: p.seq,
+                other,
+            });
+        }
+        return Ok(Number {
+            reference: reference.clone(),
+            year: parsed.map_or(paper_year, |p| p.year),
+            seq: parsed.map(|p| p.seq),
+            parent: None,
+            supplement_no: None,
+            allocated: false,
+        });
+    }
+
+    // A supplement is numbered after the paper it supplements.
+    if let (Kind::Ergaenzungsvorlage, Some(parent)) = (paper.kind, &paper.supplements) {
+        if !exists(parent)? {
+            return Err(ArchiveError::UnknownParent(parent.clone()));
+        }
+        let last: u32 = tx.query_row(
+            "SELECT COALESCE(MAX(supplement_no), 0) FROM papers WHERE parent_reference = ?1",
+            [parent],
+            |r| r.get(0),
+        )?;
+        let reference = numbering.format_supplement(parent, last + 1);
+        if exists(&reference)? {
+            return Err(ArchiveError::ReferenceExists(reference));
+        }
+        return Ok(Number {
+            reference,
+            year: paper_year,
+            seq: None,
+            parent: Some(parent.clone()),
+            supplement_no: Some(last + 1),
+            allocated: true,
+        });
+    }
+
+    // Everything else gets the next number of the paper's year.
+    let last: u32 = tx.query_row(
+        "SELECT COALESCE(MAX(seq), 0) FROM papers WHERE year = ?1",
+        [paper_year],
+        |r| r.get(0),
+    )?;
+    let seq = last + 1;
+    let reference = numbering.format(paper_year, seq);
+    if exists(&reference)? {
+        return Err(ArchiveError::ReferenceExists(reference));
+    }
+    Ok(Number {
+        reference,
+        year: paper_year,
+        seq: Some(seq),
+        parent: paper.supplements.clone(),
+        supplement_no: None,
+        allocated: true,
+    })
+}
+
+/// The record as canonical JSON: the validated paper, keys in a fixed order, no whitespace.
+pub fn canonical_json(paper: &Paper) -> String {
+    serde_json::to_string(paper).expect("a paper always serializes")
+}
+
+/// Now, as RFC 3339 UTC (for created/modified times and the history; never in a PDF).
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339 formats every UTC time")
+}
+
+/// Test hook for the crash tests: with `DRUCKSACHE_TEST_PAUSE_AT=<phase>` the process stops
+/// at that phase of [`Archive::create`] (after printing a line to stderr) and waits to be
+/// killed. Phases: allocated, rendered, stored, inserted, committed.
+fn test_pause(phase: &str) {
+    static PAUSE_AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let wanted = PAUSE_AT.get_or_init(|| std::env::var("DRUCKSACHE_TEST_PAUSE_AT").ok());
+    if wanted.as_deref() == Some(phase) {
+        eprintln!("drucksache: paused at {phase}");
+        loop {
+            std::thread::park();
+        }
+    }
+}

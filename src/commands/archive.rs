@@ -1,0 +1,204 @@
+//! `drucksache new | show | list | export | withdraw | check | backup`: the archive commands.
+
+use anyhow::Context;
+
+use super::write_atomically;
+use crate::archive::{ListFilter, PaperDetails, Publisher, Status};
+use crate::cli::{BackupArgs, CheckArgs, ExportArgs, ListArgs, NewArgs, ShowArgs, WithdrawArgs};
+use crate::config::Settings;
+use crate::model::Paper;
+
+pub fn new(settings: &Settings, args: &NewArgs) -> anyhow::Result<()> {
+    // Validate before the archive is even opened: bad input allocates nothing.
+    let paper = Paper::load(&args.input)?;
+    let mut publisher = Publisher::open(settings)?;
+    let created = publisher
+        .create(paper)
+        .with_context(|| format!("{}", args.input.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&created)?);
+    } else {
+        println!("{} {}", created.reference, created.file.display());
+    }
+    Ok(())
+}
+
+pub fn show(settings: &Settings, args: &ShowArgs) -> anyhow::Result<()> {
+    let publisher = Publisher::open(settings)?;
+    let details = publisher.archive().show(&args.reference)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&details)?);
+        return Ok(());
+    }
+    print!("{}", describe(&details));
+    Ok(())
+}
+
+/// The human-readable `show` output.
+fn describe(d: &PaperDetails) -> String {
+    let s = &d.summary;
+    let mut out = String::new();
+    let mut line = |label: &str, value: &str| out.push_str(&format!("{label:<18} {value}\n"));
+    line("Drucksachennummer", &s.reference);
+    line("Art", s.kind.label());
+    line("Datum", &s.date);
+    line("Betreff", &s.subject);
+    line("Amt", &s.department);
+    line("Öffentlich", if s.public { "ja" } else { "nein" });
+    let status = match (s.status, &d.withdrawn_reason) {
+        (Status::Active, _) => "active".to_string(),
+        (Status::Withdrawn, Some(reason)) => format!("WITHDRAWN ({reason})"),
+        (Status::Withdrawn, None) => "WITHDRAWN".to_string(),
+    };
+    line("Status", &status);
+    if let Some(parent) = &d.supplements {
+        line("Bezug", parent);
+    }
+    line(
+        "Number",
+        if d.allocated {
+            "allocated by this archive"
+        } else {
+            "taken from the record"
+        },
+    );
+    if let Some(path) = &d.imported_from {
+        line("Imported from", path);
+    }
+    line("Record SHA-512", &d.source_sha512);
+    out.push_str("Renditions:\n");
+    for (i, r) in d.renditions.iter().enumerate() {
+        out.push_str(&format!(
+            "  {}. {}  {} bytes  drucksache {}\n     SHA-512   {}\n     templates {}\n     file      {}\n",
+            i + 1,
+            r.created_at,
+            r.size,
+            r.program_version,
+            r.sha512,
+            r.template_sha512,
+            r.file.display()
+        ));
+    }
+    out.push_str("History:\n");
+    for e in &d.history {
+        out.push_str(&format!("  {}  {}  {}\n", e.at, e.event, e.detail));
+    }
+    out
+}
+
+pub fn list(settings: &Settings, args: &ListArgs) -> anyhow::Result<()> {
+    let publisher = Publisher::open(settings)?;
+    let papers = publisher.archive().list(&ListFilter {
+        year: args.year,
+        kind: args.kind,
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&papers)?);
+        return Ok(());
+    }
+    for p in papers {
+        let mut flags = Vec::new();
+        if !p.public {
+            flags.push("nichtöffentlich");
+        }
+        if p.status == Status::Withdrawn {
+            flags.push("zurückgezogen");
+        }
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", flags.join(", "))
+        };
+        println!(
+            "{:<14} {}  {:<19} {}{flags}",
+            p.reference,
+            p.date,
+            p.kind.label(),
+            p.subject
+        );
+    }
+    Ok(())
+}
+
+pub fn export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<()> {
+    let publisher = Publisher::open(settings)?;
+    let details = publisher.archive().show(&args.reference)?;
+    let pdf = publisher.archive().latest_pdf(&details)?;
+    let record = serde_json::to_string_pretty(&details.source)? + "\n";
+    let stem = file_stem(&details.summary.reference);
+    std::fs::create_dir_all(&args.out_dir)
+        .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
+    for (name, bytes) in [
+        (format!("{stem}.json"), record.as_bytes()),
+        (format!("{stem}.pdf"), &pdf[..]),
+    ] {
+        let path = args.out_dir.join(name);
+        write_atomically(&path, bytes)?;
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// `0310/2012` → `0310-2012`: a reference as a file name.
+fn file_stem(reference: &str) -> String {
+    reference
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+pub fn withdraw(settings: &Settings, args: &WithdrawArgs) -> anyhow::Result<()> {
+    let mut publisher = Publisher::open(settings)?;
+    publisher
+        .archive_mut()
+        .withdraw(&args.reference, &args.reason)?;
+    println!("{} withdrawn", args.reference);
+    Ok(())
+}
+
+/// A check that found problems (exit code 1); the report is already printed.
+#[derive(Debug, thiserror::Error)]
+#[error("the archive check found {0} problem(s)")]
+pub struct CheckFailed(usize);
+
+pub fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
+    let mut publisher = Publisher::open(settings)?;
+    let report = publisher.archive_mut().check()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for problem in &report.problems {
+            println!("{problem}");
+        }
+        println!(
+            "{} papers, {} renditions, {} files: {}",
+            report.papers,
+            report.renditions,
+            report.files,
+            if report.is_ok() { "ok" } else { "PROBLEMS" }
+        );
+    }
+    if report.is_ok() {
+        Ok(())
+    } else {
+        Err(CheckFailed(report.problems.len()).into())
+    }
+}
+
+pub fn backup(settings: &Settings, args: &BackupArgs) -> anyhow::Result<()> {
+    let publisher = Publisher::open(settings)?;
+    let files = publisher.archive().backup(&args.target)?;
+    println!(
+        "backed up {} to {} ({files} files); check it with: drucksache --archive {} check",
+        settings.archive.display(),
+        args.target.display(),
+        args.target.display()
+    );
+    Ok(())
+}
