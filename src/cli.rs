@@ -38,7 +38,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Render records (TOML or JSON) to PDF/A without numbering or archiving them.
     Render(RenderArgs),
-    /// Validate a record, give it its Drucksachennummer, render it and store it in the archive.
+    /// Validate records, give each its Drucksachennummer, render and store them in the archive
+    /// (several records: all or nothing, numbered in the order given).
     New(NewArgs),
     /// Show one archived paper: metadata, status, stored PDFs with SHA-512, history.
     Show(ShowArgs),
@@ -73,9 +74,9 @@ pub struct RenderArgs {
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// Record file (.toml or .json); - reads JSON from standard input.
-    #[arg(value_name = "INPUT")]
-    pub input: PathBuf,
+    /// Record files (.toml or .json); - reads JSON from standard input.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

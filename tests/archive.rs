@@ -521,3 +521,45 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn several_records_are_numbered_all_or_nothing() {
+    let archive = TempArchive::new(None);
+    let inputs = tempfile::tempdir().unwrap();
+    let a = unnumbered(inputs.path(), "a.toml", "2025-03-01");
+    let b = unnumbered(inputs.path(), "b.toml", "2025-03-02");
+    let orphan = supplement(inputs.path(), "orphan.toml", "0999/2025");
+    let r = archive.run(&[
+        "new",
+        a.to_str().unwrap(),
+        orphan.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("orphan.toml") && r.stderr.contains("bezug: 0999/2025"),
+        "{}",
+        r.stderr
+    );
+    assert!(archive.references().is_empty(), "nothing was stored");
+
+    let r = archive.run(&[
+        "new",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        a.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let refs: Vec<&str> = r
+        .stdout
+        .lines()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(refs, ["0001/2025", "0002/2025", "0003/2025"]);
+    let s = supplement(inputs.path(), "s.toml", "0002/2025");
+    let r = archive.run(&["new", "--json", s.to_str().unwrap(), s.to_str().unwrap()]);
+    let created: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(created[0]["reference"], "0002/2025-1");
+    assert_eq!(created[1]["reference"], "0002/2025-2");
+    archive.assert_check();
+}

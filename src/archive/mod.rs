@@ -63,8 +63,17 @@ pub enum ArchiveError {
     #[error("{0}")]
     BackupTarget(String),
     #[error("cannot produce the PDF: {0}")]
-    Produce(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Produce(#[source] BoxError),
+    /// One item of a batch failed (so the whole batch did).
+    #[error("record {} of the batch: {source}", index + 1)]
+    Item {
+        index: usize,
+        source: Box<ArchiveError>,
+    },
 }
+
+/// Any error of the step that produces a PDF (rendering, signing).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 impl ArchiveError {
     /// True when the request was at fault (exit code 2), not the archive or the machine.
@@ -78,7 +87,7 @@ impl ArchiveError {
                 | ArchiveError::AlreadyWithdrawn { .. }
                 | ArchiveError::EmptyReason
                 | ArchiveError::BackupTarget(_)
-        )
+        ) || matches!(self, ArchiveError::Item { source, .. } if source.is_input_error())
     }
 }
 
@@ -262,108 +271,130 @@ impl Archive {
     /// file, no row. `Ok(None)` when `origin` is an import that another process did first.
     pub fn create(
         &mut self,
-        mut paper: Paper,
-        origin: &Origin,
-        produce: impl FnOnce(&Paper) -> Result<Produced, Box<dyn std::error::Error + Send + Sync>>,
+        paper: Paper,
+        origin: Origin,
+        produce: impl Fn(&Paper) -> Result<Produced, BoxError>,
     ) -> Result<Option<Created>, ArchiveError> {
+        let mut created = self.create_all(vec![(paper, origin)], |papers| {
+            papers.iter().map(&produce).collect()
+        })?;
+        Ok(created.pop().flatten())
+    }
+
+    /// Like [`Archive::create`] for many papers at once, all or nothing, in one transaction:
+    /// numbers in the given order, `produce` gets every numbered paper (and may render them in
+    /// parallel), one fsync round for all files, one commit. An error names the item
+    /// ([`ArchiveError::Item`]) unless there is only one.
+    pub fn create_all(
+        &mut self,
+        items: Vec<(Paper, Origin)>,
+        produce: impl FnOnce(&[Paper]) -> Vec<Result<Produced, BoxError>>,
+    ) -> Result<Vec<Option<Created>>, ArchiveError> {
+        let single = items.len() == 1;
+        let in_item = |index: usize| {
+            move |e: ArchiveError| {
+                if single {
+                    e
+                } else {
+                    ArchiveError::Item {
+                        index,
+                        source: Box::new(e),
+                    }
+                }
+            }
+        };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Origin::Import { path, .. } = origin {
-            let done: Option<i64> = tx
-                .query_row(
-                    "SELECT paper_id FROM imports WHERE path = ?1",
-                    [path],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if done.is_some() {
-                return Ok(None);
+        let now = now();
+
+        // 1. Numbers and paper rows, one after the other: each sees the ones before it.
+        let mut slots: Vec<Option<(i64, Number)>> = Vec::new();
+        let mut numbered = Vec::new();
+        for (index, (mut paper, origin)) in items.into_iter().enumerate() {
+            let row = (|| {
+                if let Origin::Import { path, .. } = &origin {
+                    let done: Option<i64> = tx
+                        .query_row(
+                            "SELECT paper_id FROM imports WHERE path = ?1",
+                            [path],
+                            |r| r.get(0),
+                        )
+                        .optional()?;
+                    if done.is_some() {
+                        return Ok(None);
+                    }
+                }
+                let number = assign(&tx, &self.numbering, &paper)?;
+                paper.reference = Some(number.reference.clone());
+                let id = insert_paper(&tx, &paper, &number, &origin, &now)?;
+                Ok(Some((id, number)))
+            })()
+            .map_err(in_item(index))?;
+            if row.is_some() {
+                numbered.push(paper);
             }
+            slots.push(row);
         }
-        let number = assign(&tx, &self.numbering, &paper)?;
-        paper.reference = Some(number.reference.clone());
         test_pause("allocated");
 
-        let produced = produce(&paper).map_err(ArchiveError::Produce)?;
+        // 2. The PDFs.
+        let mut pdfs = Vec::with_capacity(numbered.len());
+        for (index, result) in produce(&numbered).into_iter().enumerate() {
+            pdfs.push(result.map_err(|e| in_item(index)(ArchiveError::Produce(e)))?);
+        }
+        assert_eq!(pdfs.len(), numbered.len(), "one PDF per paper");
         test_pause("rendered");
 
-        let staged = self.store.stage(&produced.pdf)?;
+        // 3. The files, then their rows, then the commit.
+        let bytes: Vec<&[u8]> = pdfs.iter().map(|p| &p.pdf[..]).collect();
+        let staged = self.store.stage_all(&bytes)?;
         test_pause("stored");
-
-        let now = now();
-        let insert = || -> Result<(), ArchiveError> {
-            let source = canonical_json(&paper);
-            tx.execute(
-                "INSERT INTO papers (reference, year, seq, parent_reference, supplement_no,
-                    allocated, kind, public, date, subject, department, source_json,
-                    source_sha512, created_at, modified_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
-                params![
-                    number.reference,
-                    number.year,
-                    number.seq,
-                    number.parent,
-                    number.supplement_no,
-                    number.allocated,
-                    paper.kind.key(),
-                    paper.public,
-                    paper.date.to_string(),
-                    paper.subject,
-                    format!("{} {}", paper.department.number, paper.department.name),
-                    source,
-                    sha512_hex(source.as_bytes()),
-                    now,
-                ],
-            )?;
-            let paper_id = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
-                    program_version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    paper_id,
-                    staged.sha512,
-                    staged.size as i64,
-                    produced.template_sha512,
-                    crate::VERSION,
-                    now
-                ],
-            )?;
-            let (event, detail) = match origin {
-                Origin::New if number.allocated => ("created", "number allocated".to_string()),
-                Origin::New => ("created", "number taken from the record".to_string()),
-                Origin::Import { path, .. } => ("imported", path.clone()),
-            };
-            tx.execute(
-                "INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)",
-                params![paper_id, now, event, detail],
-            )?;
-            if let Origin::Import { path, file_sha512 } = origin {
+        let mut created = Vec::with_capacity(slots.len());
+        let mut files = staged.iter().zip(&pdfs);
+        let inserted = (|| -> Result<(), ArchiveError> {
+            for slot in slots {
+                let Some((paper_id, number)) = slot else {
+                    created.push(None);
+                    continue;
+                };
+                let (staged, produced) = files.next().expect("one file per numbered paper");
                 tx.execute(
-                    "INSERT INTO imports (path, file_sha512, paper_id) VALUES (?1, ?2, ?3)",
-                    params![path, file_sha512, paper_id],
+                    "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
+                        program_version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        paper_id,
+                        staged.sha512,
+                        staged.size as i64,
+                        produced.template_sha512,
+                        crate::VERSION,
+                        now
+                    ],
                 )?;
+                created.push(Some(Created {
+                    file: self.store.path(&staged.sha512),
+                    sha512: staged.sha512.clone(),
+                    reference: number.reference,
+                    allocated: number.allocated,
+                }));
             }
             Ok(())
-        };
-        if let Err(e) = insert() {
-            staged.abandon(&self.store)?;
+        })();
+        let outcome = inserted.and_then(|()| {
+            test_pause("inserted");
+            tx.commit().map_err(ArchiveError::from)
+        });
+        if let Err(e) = outcome {
+            for s in staged {
+                s.abandon(&self.store)?;
+            }
             return Err(e);
         }
-        test_pause("inserted");
-        let sha512 = staged.sha512.clone();
-        if let Err(e) = tx.commit() {
-            staged.abandon(&self.store)?;
-            return Err(e.into());
-        }
         test_pause("committed");
-        staged.finish();
-        Ok(Some(Created {
-            file: self.store.path(&sha512),
-            reference: number.reference,
-            sha512,
-            allocated: number.allocated,
-        }))
+        for s in staged {
+            s.finish();
+        }
+        Ok(created)
     }
 
     /// Tracked record paths (relative, with `/`) that have been imported.
@@ -582,6 +613,56 @@ fn summary(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Summary> {
         public: r.get(at + 5)?,
         status: Status::from_db(&status),
     })
+}
+
+/// Inserts a paper's row, its first history event and (for imports) its import row.
+fn insert_paper(
+    tx: &rusqlite::Transaction<'_>,
+    paper: &Paper,
+    number: &Number,
+    origin: &Origin,
+    now: &str,
+) -> Result<i64, ArchiveError> {
+    let source = canonical_json(paper);
+    tx.execute(
+        "INSERT INTO papers (reference, year, seq, parent_reference, supplement_no,
+            allocated, kind, public, date, subject, department, source_json,
+            source_sha512, created_at, modified_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+        params![
+            number.reference,
+            number.year,
+            number.seq,
+            number.parent,
+            number.supplement_no,
+            number.allocated,
+            paper.kind.key(),
+            paper.public,
+            paper.date.to_string(),
+            paper.subject,
+            format!("{} {}", paper.department.number, paper.department.name),
+            source,
+            sha512_hex(source.as_bytes()),
+            now,
+        ],
+    )?;
+    let paper_id = tx.last_insert_rowid();
+    let (event, detail) = match origin {
+        Origin::New if number.allocated => ("created", "number allocated".to_string()),
+        Origin::New => ("created", "number taken from the record".to_string()),
+        Origin::Import { path, .. } => ("imported", path.clone()),
+    };
+    tx.execute(
+        "INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![paper_id, now, event, detail],
+    )?;
+    if let Origin::Import { path, file_sha512 } = origin {
+        tx.execute(
+            "INSERT INTO imports (path, file_sha512, paper_id) VALUES (?1, ?2, ?3)",
+            params![path, file_sha512, paper_id],
+        )?;
+    }
+    Ok(paper_id)
 }
 
 /// A reference as allocated or kept, with what the database records about it.

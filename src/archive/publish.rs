@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Archive, ArchiveError, Created, Origin, PAPERS_DIR, Produced, sha512_hex};
+use super::{Archive, ArchiveError, BoxError, Created, Origin, PAPERS_DIR, Produced, sha512_hex};
 use crate::config::Settings;
 use crate::model::{InputError, Paper, SourceText};
 use crate::render::{RenderOptions, Renderer};
@@ -65,25 +65,35 @@ impl Publisher {
 
     /// Numbers, renders and stores a validated paper (see [`Archive::create`]).
     pub fn create(&mut self, paper: Paper) -> Result<Created, PublishError> {
-        let created = self.create_from(paper, &Origin::New)?;
+        let created = self.create_from(paper, Origin::New)?;
         Ok(created.expect("Archive::create returns None only for imports"))
+    }
+
+    /// Numbers, renders (on all cores) and stores many papers, all or nothing, in one
+    /// transaction (see [`Archive::create_all`]).
+    pub fn create_all(&mut self, papers: Vec<Paper>) -> Result<Vec<Created>, PublishError> {
+        self.renderer()?;
+        let renderer = self.renderer.as_ref().expect("built above");
+        let items = papers.into_iter().map(|p| (p, Origin::New)).collect();
+        let created = self.archive.create_all(items, |numbered| {
+            renderer
+                .render_all(numbered, &RenderOptions::default())
+                .into_iter()
+                .map(|result| produced(renderer, result))
+                .collect()
+        })?;
+        Ok(created.into_iter().flatten().collect())
     }
 
     fn create_from(
         &mut self,
         paper: Paper,
-        origin: &Origin,
+        origin: Origin,
     ) -> Result<Option<Created>, PublishError> {
         self.renderer()?;
         let renderer = self.renderer.as_ref().expect("built above");
         let produce =
-            |paper: &Paper| -> Result<Produced, Box<dyn std::error::Error + Send + Sync>> {
-                let pdf = renderer.render(paper, &RenderOptions::default())?;
-                Ok(Produced {
-                    pdf,
-                    template_sha512: renderer.template_sha512().to_string(),
-                })
-            };
+            |paper: &Paper| produced(renderer, renderer.render(paper, &RenderOptions::default()));
         Ok(self.archive.create(paper, origin, produce)?)
     }
 
@@ -122,7 +132,7 @@ impl Publisher {
                 path: rel.clone(),
                 file_sha512,
             };
-            match self.create_from(paper, &origin) {
+            match self.create_from(paper, origin) {
                 Ok(Some(created)) => report.imported.push(created.reference),
                 Ok(None) => {}
                 Err(PublishError::Archive(e)) if e.is_input_error() => {
@@ -133,6 +143,17 @@ impl Publisher {
         }
         Ok(report)
     }
+}
+
+/// What the archive stores of one render.
+fn produced(
+    renderer: &Renderer,
+    result: Result<Vec<u8>, crate::render::RenderError>,
+) -> Result<Produced, BoxError> {
+    Ok(Produced {
+        pdf: result?,
+        template_sha512: renderer.template_sha512().to_string(),
+    })
 }
 
 fn load(path: &Path) -> Result<(Paper, String), InputError> {

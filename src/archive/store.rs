@@ -71,54 +71,86 @@ impl FileStore {
         self.dir.join(&sha512[..2]).join(format!("{sha512}.pdf"))
     }
 
-    /// Writes `bytes` durably under its final name, keeping the `tmp/` mark until
-    /// [`Staged::finish`]. Call this only while holding the archive's write lock.
+    /// Writes one file durably under its final name; see [`FileStore::stage_all`].
     pub fn stage(&self, bytes: &[u8]) -> Result<Staged, StoreError> {
-        let sha512 = sha512_hex(bytes);
-        let tmp_path = self.tmp.join(format!("{sha512}.pdf"));
-        remove_if_present(&tmp_path)?;
-        let mut file = File::create(&tmp_path).map_err(io_error("cannot write", &tmp_path))?;
-        file.write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(io_error("cannot write", &tmp_path))?;
-        // Stored files are never changed: make that visible in their permissions too.
-        let mut permissions = file
-            .metadata()
-            .map_err(io_error("cannot write", &tmp_path))?
-            .permissions();
-        permissions.set_readonly(true);
-        fs::set_permissions(&tmp_path, permissions).map_err(io_error("cannot write", &tmp_path))?;
-        drop(file);
-        sync_dir(&self.tmp)?;
+        Ok(self.stage_all(&[bytes])?.pop().expect("one file staged"))
+    }
 
-        let path = self.path(&sha512);
-        let shard = path.parent().expect("files have a shard folder");
-        fs::create_dir_all(shard).map_err(io_error("cannot create", shard))?;
-        let new_file = match fs::hard_link(&tmp_path, &path) {
-            Ok(()) => true,
-            // The same bytes are already stored (for another paper): content addressing
-            // makes them the same file. Make sure it really is.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let existing = fs::read(&path).map_err(io_error("cannot read", &path))?;
-                if sha512_hex(&existing) != sha512 {
-                    return Err(StoreError {
-                        action: "stored file does not match its name",
-                        path,
-                        source: io::Error::other("SHA-512 mismatch"),
-                    });
-                }
-                false
+    /// Writes files durably under their final names, keeping each `tmp/` mark until
+    /// [`Staged::finish`]. All files are written and linked first, then each file and each
+    /// touched folder is fsynced once, so a batch pays for its fsyncs about once. On error,
+    /// whatever this call staged is undone. Call this only while holding the write lock.
+    pub fn stage_all(&self, files: &[&[u8]]) -> Result<Vec<Staged>, StoreError> {
+        let mut staged = Vec::with_capacity(files.len());
+        let result = self.write_and_sync(files, &mut staged);
+        if let Err(e) = result {
+            for s in staged {
+                let _ = s.abandon(self);
             }
-            Err(e) => return Err(io_error("cannot store", &path)(e)),
-        };
-        sync_dir(shard)?;
-        sync_dir(&self.dir)?;
-        Ok(Staged {
-            sha512,
-            size: bytes.len() as u64,
-            tmp_path,
-            new_file,
-        })
+            return Err(e);
+        }
+        Ok(staged)
+    }
+
+    fn write_and_sync(&self, files: &[&[u8]], staged: &mut Vec<Staged>) -> Result<(), StoreError> {
+        let mut dirs = std::collections::BTreeSet::from([self.tmp.clone()]);
+        for bytes in files {
+            let sha512 = sha512_hex(bytes);
+            let tmp_path = self.tmp.join(format!("{sha512}.pdf"));
+            remove_if_present(&tmp_path)?;
+            let mut file = File::create(&tmp_path).map_err(io_error("cannot write", &tmp_path))?;
+            file.write_all(bytes)
+                .map_err(io_error("cannot write", &tmp_path))?;
+            // Stored files are never changed: make that visible in their permissions too.
+            let mut permissions = file
+                .metadata()
+                .map_err(io_error("cannot write", &tmp_path))?
+                .permissions();
+            permissions.set_readonly(true);
+            fs::set_permissions(&tmp_path, permissions)
+                .map_err(io_error("cannot write", &tmp_path))?;
+            drop(file);
+
+            let path = self.path(&sha512);
+            let shard = path.parent().expect("files have a shard folder");
+            if !shard.is_dir() {
+                fs::create_dir_all(shard).map_err(io_error("cannot create", shard))?;
+                dirs.insert(self.dir.clone());
+            }
+            let new_file = match fs::hard_link(&tmp_path, &path) {
+                Ok(()) => true,
+                // The same bytes are already stored (for another paper): content addressing
+                // makes them the same file. Make sure it really is.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let existing = fs::read(&path).map_err(io_error("cannot read", &path))?;
+                    if sha512_hex(&existing) != sha512 {
+                        return Err(StoreError {
+                            action: "stored file does not match its name",
+                            path,
+                            source: io::Error::other("SHA-512 mismatch"),
+                        });
+                    }
+                    false
+                }
+                Err(e) => return Err(io_error("cannot store", &path)(e)),
+            };
+            dirs.insert(shard.to_path_buf());
+            staged.push(Staged {
+                sha512,
+                size: bytes.len() as u64,
+                tmp_path,
+                new_file,
+            });
+        }
+        for s in staged.iter() {
+            File::open(&s.tmp_path)
+                .and_then(|f| f.sync_all())
+                .map_err(io_error("cannot sync", &s.tmp_path))?;
+        }
+        for dir in &dirs {
+            sync_dir(dir)?;
+        }
+        Ok(())
     }
 
     /// Settles interrupted writes: for every mark in `tmp/`, keeps the stored file if

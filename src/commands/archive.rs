@@ -2,23 +2,50 @@
 
 use anyhow::Context;
 
-use super::write_atomically;
-use crate::archive::{ListFilter, PaperDetails, Publisher, Status};
+use super::{InvalidInputs, write_atomically};
+use crate::archive::{ArchiveError, ListFilter, PaperDetails, PublishError, Publisher, Status};
 use crate::cli::{BackupArgs, CheckArgs, ExportArgs, ListArgs, NewArgs, ShowArgs, WithdrawArgs};
 use crate::config::Settings;
 use crate::model::Paper;
 
 pub fn new(settings: &Settings, args: &NewArgs) -> anyhow::Result<()> {
     // Validate before the archive is even opened: bad input allocates nothing.
-    let paper = Paper::load(&args.input)?;
+    let mut papers = Vec::new();
+    let mut invalid = Vec::new();
+    for input in &args.inputs {
+        match Paper::load(input) {
+            Ok(paper) => papers.push(paper),
+            Err(e) => invalid.push(e),
+        }
+    }
+    if !invalid.is_empty() {
+        return Err(InvalidInputs(invalid).into());
+    }
     let mut publisher = Publisher::open(settings)?;
-    let created = publisher
-        .create(paper)
-        .with_context(|| format!("{}", args.input.display()))?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&created)?);
+    let created = if let [input] = &args.inputs[..] {
+        let paper = papers.pop().expect("one paper");
+        let created = publisher
+            .create(paper)
+            .with_context(|| format!("{}", input.display()))?;
+        vec![created]
     } else {
-        println!("{} {}", created.reference, created.file.display());
+        publisher.create_all(papers).map_err(|e| match e {
+            PublishError::Archive(ArchiveError::Item { index, source }) => {
+                anyhow::Error::from(*source).context(args.inputs[index].display().to_string())
+            }
+            other => other.into(),
+        })?
+    };
+    if args.json {
+        let json = match &created[..] {
+            [one] => serde_json::to_string_pretty(one)?,
+            many => serde_json::to_string_pretty(many)?,
+        };
+        println!("{json}");
+    } else {
+        for c in &created {
+            println!("{} {}", c.reference, c.file.display());
+        }
     }
     Ok(())
 }
