@@ -4,5 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod model;
 pub mod render;
+pub mod search;
