@@ -3,6 +3,7 @@
 //! One file per subcommand (or group of subcommands); this one dispatches.
 
 mod render;
+mod search;
 
 use std::path::Path;
 
@@ -27,6 +28,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     })?;
     match cli.command {
         Command::Render(args) => render::run(&settings, &args),
+        Command::Search(args) => search::search(&settings, &args),
+        Command::Reindex => search::reindex(&settings),
+        Command::DemoCorpus(args) => search::demo_corpus(&args),
     }
 }
 
