@@ -11,16 +11,45 @@ use drucksache::search::{Filters, IndexDoc, Query, SearchIndex, Sort};
 /// A fixed mix of 60 queries as citizens type them, with filters, facets and sorting.
 fn queries() -> Vec<Query> {
     let words = [
-        "Sporthalle", "Halle", "Sanierung Grundschule", "Klimaschutzkonzept", "Konzept",
-        "Haushaltsplan", "Bebauungsplan Haspe", "Kindertageseinrichtung", "Kita", "Feuerwache",
-        "Radverkehrskonzept", "\"Vergabe der Planungsleistungen\"", "Lärmaktionsplan",
-        "Schule OR Kindertageseinrichtung", "Sanierung -Sporthalle", "Sport*", "Haushalt*",
-        "Bahnhofstrasse", "Mueller", "Energetische Modernisierung", "Stadtbibliothek Eilpe",
-        "Spielplatz Emst", "Brandschutz", "Fördermittel Land", "Barrierefreiheit",
-        "0042/2012", "310/2019", "Hallenbad Öffnungszeiten", "Friedhofskapelle",
-        "Wohnraumversorgungskonzept", "Nahverkehrsplan Fortschreibung", "Busbahnhof",
-        "Seniorenbegegnungsstätte", "Parkhaus Kosten", "Regenrückhaltebecken",
-        "Einzelhandelskonzept", "Schulentwicklungsplan", "Jugendzentrum", "Gesamtschule Erweiterung",
+        "Sporthalle",
+        "Halle",
+        "Sanierung Grundschule",
+        "Klimaschutzkonzept",
+        "Konzept",
+        "Haushaltsplan",
+        "Bebauungsplan Haspe",
+        "Kindertageseinrichtung",
+        "Kita",
+        "Feuerwache",
+        "Radverkehrskonzept",
+        "\"Vergabe der Planungsleistungen\"",
+        "Lärmaktionsplan",
+        "Schule OR Kindertageseinrichtung",
+        "Sanierung -Sporthalle",
+        "Sport*",
+        "Haushalt*",
+        "Bahnhofstrasse",
+        "Mueller",
+        "Energetische Modernisierung",
+        "Stadtbibliothek Eilpe",
+        "Spielplatz Emst",
+        "Brandschutz",
+        "Fördermittel Land",
+        "Barrierefreiheit",
+        "0042/2012",
+        "310/2019",
+        "Hallenbad Öffnungszeiten",
+        "Friedhofskapelle",
+        "Wohnraumversorgungskonzept",
+        "Nahverkehrsplan Fortschreibung",
+        "Busbahnhof",
+        "Seniorenbegegnungsstätte",
+        "Parkhaus Kosten",
+        "Regenrückhaltebecken",
+        "Einzelhandelskonzept",
+        "Schulentwicklungsplan",
+        "Jugendzentrum",
+        "Gesamtschule Erweiterung",
         "Sporthale",
     ];
     let mut out: Vec<Query> = words.iter().map(|w| Query::new(*w)).collect();
@@ -154,10 +183,18 @@ fn main() {
         let t = Instant::now();
         index.add(&doc).unwrap();
         loop {
-            if index.search(&Query::new(format!("Zaunkoenigweg{i}"))).unwrap().total == 1 {
+            if index
+                .search(&Query::new(format!("Zaunkoenigweg{i}")))
+                .unwrap()
+                .total
+                == 1
+            {
                 break;
             }
-            assert!(t.elapsed() < Duration::from_secs(5), "not searchable after 5 s");
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "not searchable after 5 s"
+            );
         }
         worst = worst.max(t.elapsed());
     }

@@ -47,12 +47,18 @@ impl Rng {
 const DEPARTMENTS: &[(&str, &str)] = &[
     ("10", "Fachbereich Personal und Organisation"),
     ("20", "Fachbereich Finanzen und Controlling"),
-    ("32", "Fachbereich Öffentliche Sicherheit, Verkehr, Bürgerdienste und Personenstandswesen"),
+    (
+        "32",
+        "Fachbereich Öffentliche Sicherheit, Verkehr, Bürgerdienste und Personenstandswesen",
+    ),
     ("37", "Feuerwehr"),
     ("48", "Fachbereich Bildung"),
     ("49", "Fachbereich Kultur"),
     ("55", "Fachbereich Jugend und Soziales"),
-    ("61", "Fachbereich Stadtentwicklung, -planung und Bauordnung"),
+    (
+        "61",
+        "Fachbereich Stadtentwicklung, -planung und Bauordnung",
+    ),
     ("65", "Fachbereich Gebäudewirtschaft"),
     ("66", "Tiefbauamt"),
     ("67", "Grünflächenamt"),
@@ -80,13 +86,34 @@ const BODIES: &[&str] = &[
 const COUNCIL: &str = "Rat der Stadt";
 
 const DISTRICTS: &[&str] = &[
-    "Emst", "Haspe", "Hohenlimburg", "Boele", "Eilpe", "Vorhalle", "Wehringhausen",
-    "Altenhagen", "Eckesey", "Dahl", "Berchum", "Fley", "Halden", "Helfe", "Kabel",
+    "Emst",
+    "Haspe",
+    "Hohenlimburg",
+    "Boele",
+    "Eilpe",
+    "Vorhalle",
+    "Wehringhausen",
+    "Altenhagen",
+    "Eckesey",
+    "Dahl",
+    "Berchum",
+    "Fley",
+    "Halden",
+    "Helfe",
+    "Kabel",
 ];
 
 const STREETS: &[&str] = &[
-    "Hauptstraße", "Bahnhofstraße", "Bergstraße", "Schulstraße", "Kölner Straße",
-    "Lindenstraße", "Am Mühlenteich", "Feldstraße", "Grünstraße", "Märkischer Ring",
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Bergstraße",
+    "Schulstraße",
+    "Kölner Straße",
+    "Lindenstraße",
+    "Am Mühlenteich",
+    "Feldstraße",
+    "Grünstraße",
+    "Märkischer Ring",
 ];
 
 /// (building or facility, department number, committee)
@@ -97,7 +124,11 @@ const FACILITIES: &[(&str, &str, &str)] = &[
     ("Gesamtschule", "48", "Schulausschuss"),
     ("Kindertageseinrichtung", "55", "Jugendhilfeausschuss"),
     ("Feuerwache", "37", "Haupt- und Finanzausschuss"),
-    ("Stadtbibliothek", "49", "Kultur- und Weiterbildungsausschuss"),
+    (
+        "Stadtbibliothek",
+        "49",
+        "Kultur- und Weiterbildungsausschuss",
+    ),
     ("Jugendzentrum", "55", "Jugendhilfeausschuss"),
     ("Seniorenbegegnungsstätte", "55", "Sozialausschuss"),
     ("Hallenbad", "65", "Sport- und Freizeitausschuss"),
@@ -125,10 +156,22 @@ const PLANS: &[(&str, &str, &str)] = &[
     ("Kindergartenbedarfsplan", "55", "Jugendhilfeausschuss"),
     ("Radverkehrskonzept", "66", "Stadtentwicklungsausschuss"),
     ("Einzelhandelskonzept", "61", "Stadtentwicklungsausschuss"),
-    ("Wohnraumversorgungskonzept", "61", "Ausschuss für Bauen und Wohnen"),
+    (
+        "Wohnraumversorgungskonzept",
+        "61",
+        "Ausschuss für Bauen und Wohnen",
+    ),
     ("Spielflächenkonzept", "67", "Jugendhilfeausschuss"),
-    ("Kulturentwicklungsplan", "49", "Kultur- und Weiterbildungsausschuss"),
-    ("Personalentwicklungskonzept", "10", "Haupt- und Finanzausschuss"),
+    (
+        "Kulturentwicklungsplan",
+        "49",
+        "Kultur- und Weiterbildungsausschuss",
+    ),
+    (
+        "Personalentwicklungskonzept",
+        "10",
+        "Haupt- und Finanzausschuss",
+    ),
 ];
 
 const SERVICES: &[&str] = &[
@@ -443,7 +486,10 @@ pub fn write_corpus(
 ) -> std::io::Result<Vec<PathBuf>> {
     let mut paths = Vec::with_capacity(count);
     for paper in Generator::new(seed, count) {
-        let reference = paper.reference.clone().expect("generated papers are numbered");
+        let reference = paper
+            .reference
+            .clone()
+            .expect("generated papers are numbered");
         let year = paper.date.year();
         let folder = dir.join(year.to_string());
         std::fs::create_dir_all(&folder)?;

@@ -2,7 +2,6 @@
 
 use std::io::IsTerminal;
 
-
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -24,7 +23,10 @@ pub fn search(settings: &Settings, args: &SearchArgs) -> anyhow::Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     } else {
-        print!("{}", text(&query, &results, std::io::stdout().is_terminal()));
+        print!(
+            "{}",
+            text(&query, &results, std::io::stdout().is_terminal())
+        );
     }
     Ok(())
 }
@@ -93,7 +95,9 @@ fn query_of(args: &SearchArgs) -> anyhow::Result<Query> {
     };
     if let Some(jahr) = &args.jahr {
         filters.years = Some(parse_years(jahr).ok_or_else(|| {
-            UsageError(format!("--jahr {jahr}: give a year (2012) or years (2012..2014)"))
+            UsageError(format!(
+                "--jahr {jahr}: give a year (2012) or years (2012..2014)"
+            ))
         })?);
     }
     let day = |flag: &str, value: &Option<String>| -> anyhow::Result<_> {
@@ -101,7 +105,9 @@ fn query_of(args: &SearchArgs) -> anyhow::Result<Query> {
             .as_deref()
             .map(|v| {
                 parse_date(v).ok_or_else(|| {
-                    UsageError(format!("--{flag} {v}: give a date as YYYY-MM-DD or TT.MM.JJJJ"))
+                    UsageError(format!(
+                        "--{flag} {v}: give a date as YYYY-MM-DD or TT.MM.JJJJ"
+                    ))
                 })
             })
             .transpose()
@@ -156,7 +162,8 @@ fn text(query: &Query, results: &SearchResults, terminal: bool) -> String {
         ));
     }
     for hit in &results.hits {
-        let date = crate::model::Date::parse_iso(&hit.date).map_or(hit.date.clone(), |d| d.german());
+        let date =
+            crate::model::Date::parse_iso(&hit.date).map_or(hit.date.clone(), |d| d.german());
         out.push_str(&format!(
             "\n{}  {}  {}  {}{}\n  {}\n",
             hit.reference,
@@ -198,4 +205,3 @@ fn text(query: &Query, results: &SearchResults, terminal: bool) -> String {
     }
     out
 }
-

@@ -325,7 +325,10 @@ mod tests {
         let s = |a: &mut TextAnalyzer, w: &str| tokens(a, w).join(" ");
         assert_eq!(s(&mut a, "Konzepte"), s(&mut a, "Konzept"));
         assert_eq!(s(&mut a, "Schulen"), s(&mut a, "Schule"));
-        assert_eq!(s(&mut a, "Integrationskonzepte"), s(&mut a, "Integrationskonzept"));
+        assert_eq!(
+            s(&mut a, "Integrationskonzepte"),
+            s(&mut a, "Integrationskonzept")
+        );
         assert_eq!(s(&mut a, "Haushaltes"), s(&mut a, "Haushalt"));
         assert_eq!(s(&mut a, "Straßen"), s(&mut a, "Strassen"));
     }
@@ -339,12 +342,18 @@ mod tests {
         // not a compound: nothing at this level
         assert!(tokens(&mut p, "Konzept").is_empty());
         let sport = tokens(&mut p, "Sporthalle");
-        assert_eq!(sport, [tokens(&mut st, "sport"), tokens(&mut st, "halle")].concat());
+        assert_eq!(
+            sport,
+            [tokens(&mut st, "sport"), tokens(&mut st, "halle")].concat()
+        );
         // Exactly the stems of the two words; the splitter never emits "hall" + "e" (the
         // stem of "halle" is "hall", which is Snowball's doing, not a fragment).
         assert_eq!(sport.len(), 2);
         let plan = tokens(&mut p, "Doppelhaushaltsplan");
-        assert!(plan.contains(&tokens(&mut st, "Haushaltsplan")[0]), "{plan:?}");
+        assert!(
+            plan.contains(&tokens(&mut st, "Haushaltsplan")[0]),
+            "{plan:?}"
+        );
     }
 
     #[test]

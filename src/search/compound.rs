@@ -25,10 +25,10 @@ const SHORT_WORDS: &[&str] = &[
 const NOT_PARTS: &[&str] = &[
     "aber", "alle", "allem", "allen", "aller", "alles", "also", "dann", "darum", "dass", "denn",
     "dies", "diese", "doch", "dort", "durch", "eine", "einem", "einen", "einer", "eines", "etwa",
-    "euch", "ganz", "habe", "haben", "hatte", "ihre", "ihrem", "ihren", "ihrer", "immer",
-    "jede", "jedem", "jeden", "jeder", "kein", "keine", "mich", "mein", "nach", "nicht", "noch",
-    "nur", "oder", "ohne", "sehr", "sein", "seine", "sich", "sind", "soll", "ueber", "uber",
-    "unter", "viel", "wenn", "wird", "wurde", "zwar", "bist", "ender", "erst",
+    "euch", "ganz", "habe", "haben", "hatte", "ihre", "ihrem", "ihren", "ihrer", "immer", "jede",
+    "jedem", "jeden", "jeder", "kein", "keine", "mich", "mein", "nach", "nicht", "noch", "nur",
+    "oder", "ohne", "sehr", "sein", "seine", "sich", "sind", "soll", "ueber", "uber", "unter",
+    "viel", "wenn", "wird", "wurde", "zwar", "bist", "ender", "erst",
 ];
 
 /// The shortest part, in bytes (folded text is ASCII).
@@ -73,21 +73,24 @@ impl Dictionary {
     }
 
     /// The parts of a compound word (byte ranges into `word`), or `None` when `word` is not a
-    /// compound of known words. A part may carry a linking `s` or `es` (Fugen-s:
-    /// "integration-s-konzept") when it is not the last part.
+    /// compound of known words. A part that is not the last may carry a linking `s` or `es`
+    /// (Fugen-s: "integration-s-konzept") or lack a final e ("schul-sozialarbeit").
     pub fn split(&self, word: &str) -> Option<Vec<(usize, usize)>> {
         let n = word.len();
         if n < 2 * MIN_PART || n > MAX_WORD || !word.is_ascii() {
             return None;
         }
-        // best[i]: the best split of word[i..]: (parts, sum of squared part lengths, end of
-        // the first part).
-        let mut best: Vec<Option<(usize, usize, usize)>> = vec![None; n + 1];
-        best[n] = Some((0, 0, n));
+        // best[i]: the best split of word[i..] as (parts, length of its last part, sum of
+        // squared part lengths, end of its first part). Better is: fewer parts, then a longer
+        // last part (the head of a German compound is a whole noun: "lasten|fahrräder", not
+        // "lastenfahr|räder"), then longer parts.
+        let mut best: Vec<Option<(usize, usize, usize, usize)>> = vec![None; n + 1];
+        best[n] = Some((0, 0, 0, n));
+        let rank = |c: &(usize, usize, usize, usize)| (c.0, usize::MAX - c.1, usize::MAX - c.2);
         for start in (0..n).rev() {
-            let mut choice: Option<(usize, usize, usize)> = None;
+            let mut choice: Option<(usize, usize, usize, usize)> = None;
             for end in start + MIN_PART..=n {
-                let Some((parts, weight, _)) = best[end] else {
+                let Some((parts, last, weight, _)) = best[end] else {
                     continue;
                 };
                 // The whole word is no split of itself, even when the list holds it.
@@ -98,24 +101,23 @@ impl Dictionary {
                     continue;
                 }
                 let len = end - start;
-                let candidate = (parts + 1, weight + len * len, end);
+                let last = if end == n { len } else { last };
+                let candidate = (parts + 1, last, weight + len * len, end);
                 choice = match choice {
-                    Some(c) if (c.0, usize::MAX - c.1) <= (candidate.0, usize::MAX - candidate.1) => {
-                        Some(c)
-                    }
+                    Some(c) if rank(&c) <= rank(&candidate) => Some(c),
                     _ => Some(candidate),
                 };
             }
             best[start] = choice;
         }
-        let (parts, _, _) = best[0]?;
+        let (parts, _, _, _) = best[0]?;
         if parts < 2 {
             return None;
         }
         let mut ranges = Vec::with_capacity(parts);
         let mut at = 0;
         while at < n {
-            let (_, _, end) = best[at].expect("a complete split");
+            let (_, _, _, end) = best[at].expect("a complete split");
             ranges.push((at, end));
             at = end;
         }
@@ -128,6 +130,11 @@ impl Dictionary {
         }
         if last {
             return false;
+        }
+        // Fugen-s ("integration-s-konzept") or an elided e ("schul-sozialarbeit" from
+        // "Schule").
+        if piece.len() >= MIN_PART + 1 && self.contains(&format!("{piece}e")) {
+            return true;
         }
         [piece.strip_suffix("es"), piece.strip_suffix('s')]
             .into_iter()
@@ -185,6 +192,9 @@ mod tests {
         assert_eq!(split("haushaltsplan"), ["haushalts", "plan"]);
         assert_eq!(split("sporthalle"), ["sport", "halle"]);
         assert_eq!(split("jugendamt"), ["jugend", "amt"]);
+        assert_eq!(split("lastenfahrrader"), ["lasten", "fahrrader"]);
+        assert_eq!(split("hundesteuer"), ["hunde", "steuer"]);
+        assert_eq!(split("schulsozialarbeit")[0], "schul");
         assert_eq!(split("dreifachsporthalle"), ["dreifach", "sporthalle"]);
     }
 

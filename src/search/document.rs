@@ -152,7 +152,12 @@ mod tests {
 
     #[test]
     fn markdown_becomes_plain_text() {
-        let t = plain_text("### Sachverhalt:\n\nDas **neue** Konzept\nwird *vorgestellt*.\n\n- eins\n- zwei");
-        assert_eq!(t, "Sachverhalt:\nDas neue Konzept wird vorgestellt.\neins\nzwei");
+        let t = plain_text(
+            "### Sachverhalt:\n\nDas **neue** Konzept\nwird *vorgestellt*.\n\n- eins\n- zwei",
+        );
+        assert_eq!(
+            t,
+            "Sachverhalt:\nDas neue Konzept wird vorgestellt.\neins\nzwei"
+        );
     }
 }

@@ -10,7 +10,8 @@ use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, RangeQuery, RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, RangeQuery,
+    RegexQuery, TermQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -198,7 +199,12 @@ impl SearchIndex {
                 } else {
                     None
                 }
-            } else if !ours && std::fs::read_dir(dir).map_err(io_error(dir))?.next().is_some() {
+            } else if !ours
+                && std::fs::read_dir(dir)
+                    .map_err(io_error(dir))?
+                    .next()
+                    .is_some()
+            {
                 return Err(SearchError::NotAnIndex {
                     path: dir.to_path_buf(),
                 });
@@ -499,7 +505,12 @@ impl SearchIndex {
             }
         }
         let mut ranked: Vec<(String, (u8, u64))> = candidates.into_iter().collect();
-        ranked.sort_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)).then(a.0.cmp(&b.0)));
+        ranked.sort_by(|a, b| {
+            a.1.0
+                .cmp(&b.1.0)
+                .then(b.1.1.cmp(&a.1.1))
+                .then(a.0.cmp(&b.0))
+        });
         for (word, _) in ranked.into_iter().take(10) {
             // Only words of papers in the index now (not of deleted ones).
             if self.live_count(searcher, &word)? > 0 {
@@ -628,10 +639,7 @@ fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
     let date = doc.date;
     d.add_u64(f.date, date_number(date));
     d.add_u64(f.year, date.year() as u64);
-    d.add_u64(
-        f.withdrawn,
-        u64::from(doc.status == Status::Zurueckgezogen),
-    );
+    d.add_u64(f.withdrawn, u64::from(doc.status == Status::Zurueckgezogen));
     d.add_facet(f.facet_year, Facet::from_path([date.year().to_string()]));
     d.add_facet(f.facet_department, Facet::from_path([department]));
     for body in &doc.bodies {
@@ -692,6 +700,11 @@ impl<'a> QueryBuilder<'a> {
                 }
             }
         }
+        if let Some(reference) = &filters.reference {
+            // `nummer:` also matches supplements; the paper itself comes first.
+            let exact = term(self.fields.number, &normalize_reference(reference));
+            parts.push((Occur::Should, boosted(exact, 50.0)));
+        }
         for (filter, fallback) in self.filters(filters) {
             match filter {
                 Some(q) => {
@@ -737,7 +750,11 @@ impl<'a> QueryBuilder<'a> {
             let mut any: Vec<BoxQuery> = Vec::new();
             for field in TextField::ALL {
                 for level in Level::ALL {
-                    let text = if level == Level::Exact { token } else { stemmed };
+                    let text = if level == Level::Exact {
+                        token
+                    } else {
+                        stemmed
+                    };
                     let indexed = self.fields.indexed(field, level);
                     // Which level and field matched decides the rank; BM25 (term frequency,
                     // rarity, field length) only orders papers that matched alike. With BM25
@@ -755,10 +772,7 @@ impl<'a> QueryBuilder<'a> {
         }
         let words: BoxQuery = Box::new(BooleanQuery::new(all));
         if looks_like_reference(word) {
-            let number = boosted(
-                term(self.fields.number, &normalize_reference(word)),
-                50.0,
-            );
+            let number = boosted(term(self.fields.number, &normalize_reference(word)), 50.0);
             return Some(should(vec![number, words]));
         }
         Some(words)
@@ -771,8 +785,7 @@ impl<'a> QueryBuilder<'a> {
             return None;
         }
         if highlight {
-            self.highlight_terms
-                .extend(tokens(&mut self.stem, phrase));
+            self.highlight_terms.extend(tokens(&mut self.stem, phrase));
         }
         let mut any: Vec<BoxQuery> = Vec::new();
         for field in TextField::ALL {
@@ -807,7 +820,8 @@ impl<'a> QueryBuilder<'a> {
         let mut any: Vec<BoxQuery> = Vec::new();
         for field in TextField::ALL {
             for level in [Level::Exact, Level::Parts] {
-                let q = RegexQuery::from_pattern(&pattern, self.fields.indexed(field, level)).ok()?;
+                let q =
+                    RegexQuery::from_pattern(&pattern, self.fields.indexed(field, level)).ok()?;
                 any.push(boosted(Box::new(q), field.boost() * level.boost()));
             }
         }
@@ -985,4 +999,3 @@ impl Highlighter {
         None
     }
 }
-

@@ -266,8 +266,16 @@ pub fn parse_years(value: &str) -> Option<(i32, i32)> {
 pub fn parse_dates(value: &str) -> Option<(Option<Date>, Option<Date>)> {
     let date = |s: &str| parse_date(s.trim());
     if let Some((a, b)) = value.split_once("..") {
-        let from = if a.trim().is_empty() { None } else { Some(date(a)?) };
-        let to = if b.trim().is_empty() { None } else { Some(date(b)?) };
+        let from = if a.trim().is_empty() {
+            None
+        } else {
+            Some(date(a)?)
+        };
+        let to = if b.trim().is_empty() {
+            None
+        } else {
+            Some(date(b)?)
+        };
         if from.is_none() && to.is_none() {
             return None;
         }
@@ -316,7 +324,9 @@ mod tests {
 
     #[test]
     fn filters() {
-        let p = parse("Haushalt jahr:2013 amt:20 gremium:Rat art:beschluss nummer:0020/2013 datum:2013-01-01..2013-02-01");
+        let p = parse(
+            "Haushalt jahr:2013 amt:20 gremium:Rat art:beschluss nummer:0020/2013 datum:2013-01-01..2013-02-01",
+        );
         assert_eq!(p.clauses, vec![word("Haushalt")]);
         assert_eq!(p.filters.years, Some((2013, 2013)));
         assert_eq!(p.filters.department.as_deref(), Some("20"));
@@ -333,14 +343,28 @@ mod tests {
     #[test]
     fn malformed_input_degrades_to_words() {
         let p = parse(r#"Konzept "offene Phrase"#);
-        assert_eq!(p.clauses[1], Clause::Any(vec![Item::Phrase("offene Phrase".into())]));
+        assert_eq!(
+            p.clauses[1],
+            Clause::Any(vec![Item::Phrase("offene Phrase".into())])
+        );
         let p = parse("jahr:abc foo:bar - -- * \"\" :: a: OR");
         assert!(p.filters == Filters::default(), "{p:?}");
         assert!(p.clauses.contains(&word("abc")), "{p:?}");
         assert!(p.clauses.contains(&word("bar")), "{p:?}");
         let p = parse("OR OR");
         assert!(p.clauses.iter().all(|c| matches!(c, Clause::Any(_))));
-        for text in ["", "\"", "-", "*", "datum:..", "jahr:", "(((", "a OR", "OR a", "‚„“"] {
+        for text in [
+            "",
+            "\"",
+            "-",
+            "*",
+            "datum:..",
+            "jahr:",
+            "(((",
+            "a OR",
+            "OR a",
+            "‚„“",
+        ] {
             parse(text);
         }
     }
