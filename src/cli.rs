@@ -51,8 +51,9 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// What to search for, e.g. `Integrationskonzept jahr:2012` (several words may be given
-    /// without quotes).
-    #[arg(required = true, value_name = "QUERY", allow_hyphen_values = true)]
+    /// without quotes). Put -word inside a quoted query or after `--`:
+    /// `drucksache search "Konzept -Hagen"`, `drucksache search -- Konzept -Hagen`.
+    #[arg(required = true, value_name = "QUERY")]
     pub query: Vec<String>,
     /// Print the results as JSON.
     #[arg(long)]

@@ -392,7 +392,8 @@ impl Generator {
         }
         let mut reasoning = format!("### Sachverhalt\n\n{topic}: ");
         for _ in 0..3 + rng.below(4) {
-            reasoning.push_str(*rng.pick(REASONS));
+            let reason: &str = REASONS[rng.below(REASONS.len())];
+            reasoning.push_str(reason);
             reasoning.push(' ');
         }
         reasoning.push_str(&format!(

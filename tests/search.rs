@@ -700,6 +700,18 @@ fn cli_search_builds_the_index_first_and_reindex_rebuilds_it() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["offset"], 1);
     assert_eq!(v["treffer"].as_array().unwrap().len(), 1);
+    // flags after the words are flags; -word goes inside the quoted query (or after --)
+    let r = run(drucksache().env("DRUCKSACHE_ARCHIVE", &archive).args([
+        "search",
+        "Integrationskonzept -Sprachförderung",
+        "--jahr",
+        "2012",
+        "--json",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["gesamt"], 1, "{v}");
+    assert_eq!(v["treffer"][0]["drucksachennummer"], "0310/2012");
     let r = run(drucksache()
         .env("DRUCKSACHE_ARCHIVE", &archive)
         .arg("reindex"));

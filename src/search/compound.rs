@@ -77,7 +77,7 @@ impl Dictionary {
     /// (Fugen-s: "integration-s-konzept") or lack a final e ("schul-sozialarbeit").
     pub fn split(&self, word: &str) -> Option<Vec<(usize, usize)>> {
         let n = word.len();
-        if n < 2 * MIN_PART || n > MAX_WORD || !word.is_ascii() {
+        if !(2 * MIN_PART..=MAX_WORD).contains(&n) || !word.is_ascii() {
             return None;
         }
         // best[i]: the best split of word[i..] as (parts, length of its last part, sum of
@@ -133,7 +133,7 @@ impl Dictionary {
         }
         // Fugen-s ("integration-s-konzept") or an elided e ("schul-sozialarbeit" from
         // "Schule").
-        if piece.len() >= MIN_PART + 1 && self.contains(&format!("{piece}e")) {
+        if piece.len() > MIN_PART && self.contains(&format!("{piece}e")) {
             return true;
         }
         [piece.strip_suffix("es"), piece.strip_suffix('s')]

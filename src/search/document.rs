@@ -135,11 +135,7 @@ pub fn plain_text(markdown: &str) -> String {
                 | TagEnd::Item
                 | TagEnd::CodeBlock
                 | TagEnd::BlockQuote(_),
-            ) => {
-                if !out.ends_with('\n') && !out.is_empty() {
-                    out.push('\n');
-                }
-            }
+            ) if !out.ends_with('\n') && !out.is_empty() => out.push('\n'),
             _ => {}
         }
     }

@@ -168,10 +168,10 @@ pub fn parse(text: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let mut pending_or = false;
     for piece in lex(text) {
-        if let Some(key) = &piece.key {
-            if apply_filter(&mut parsed.filters, key, &piece.value) {
-                continue;
-            }
+        if let Some(key) = &piece.key
+            && apply_filter(&mut parsed.filters, key, &piece.value)
+        {
+            continue;
         }
         if !piece.quoted && !piece.negated && piece.key.is_none() && piece.value == "OR" {
             pending_or = !parsed.clauses.is_empty();
