@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// drucksache: produces, archives and publishes the papers (Vorlagen) of a municipal council.
 #[derive(Debug, Parser)]
@@ -54,6 +54,78 @@ pub enum Command {
     /// Copy the archive (database snapshot, files, configuration) into a new directory while it
     /// stays in use.
     Backup(BackupArgs),
+    /// Search the public papers: words (all must occur), "phrases", -word, OR, prefix*, and
+    /// the filters nummer:, amt:, gremium:, jahr:, art:, datum:VON..BIS. Builds the index
+    /// first if the archive has none.
+    Search(SearchArgs),
+    /// Rebuild the search index (<archive>/index) from the records under <archive>/papers.
+    Reindex,
+    /// Write synthetic papers (seeded, realistic German records) for tests and benchmarks.
+    DemoCorpus(DemoCorpusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to search for, e.g. `Integrationskonzept jahr:2012` (several words may be given
+    /// without quotes). Put -word inside a quoted query or after `--`:
+    /// `drucksache search "Konzept -Hagen"`, `drucksache search -- Konzept -Hagen`.
+    #[arg(required = true, value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Hits per page (1–100).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub limit: usize,
+    /// Hits to skip.
+    #[arg(long, value_name = "N", conflicts_with = "seite")]
+    pub offset: Option<usize>,
+    /// Page number (from 1), pages of --limit hits.
+    #[arg(long, value_name = "N")]
+    pub seite: Option<usize>,
+    /// Only papers of this year, or of years like 2012..2014.
+    #[arg(long, value_name = "JAHR")]
+    pub jahr: Option<String>,
+    /// Only papers of this Amt: its number (55) or words of its name.
+    #[arg(long, value_name = "AMT")]
+    pub amt: Option<String>,
+    /// Only papers discussed by this Gremium (words of its name).
+    #[arg(long, value_name = "GREMIUM")]
+    pub gremium: Option<String>,
+    /// Only papers of this Vorlagenart (beschlussvorlage, mitteilungsvorlage, ergaenzungsvorlage, or their beginning).
+    #[arg(long, value_name = "ART")]
+    pub art: Option<String>,
+    /// Only papers dated on or after this day (YYYY-MM-DD or TT.MM.JJJJ).
+    #[arg(long, value_name = "DATUM")]
+    pub von: Option<String>,
+    /// Only papers dated on or before this day (YYYY-MM-DD or TT.MM.JJJJ).
+    #[arg(long, value_name = "DATUM")]
+    pub bis: Option<String>,
+    /// Order: by relevance, or newest first.
+    #[arg(long, value_enum, default_value_t = SortArg::Relevanz)]
+    pub sort: SortArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    Relevanz,
+    Datum,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoCorpusArgs {
+    /// Number of papers.
+    #[arg(long, value_name = "N")]
+    pub count: usize,
+    /// Directory for the records (one folder per year).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed: the same seed writes the same papers.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Write JSON records instead of TOML.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

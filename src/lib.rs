@@ -5,8 +5,10 @@ pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod model;
 pub mod render;
+pub mod search;
 
 /// The program version, recorded with every rendition.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -4,6 +4,7 @@
 
 mod archive;
 mod render;
+mod search;
 
 use std::path::Path;
 
@@ -36,6 +37,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Withdraw(args) => archive::withdraw(&settings, &args),
         Command::Check(args) => archive::check(&settings, &args),
         Command::Backup(args) => archive::backup(&settings, &args),
+        Command::Search(args) => search::search(&settings, &args),
+        Command::Reindex => search::reindex(&settings),
+        Command::DemoCorpus(args) => search::demo_corpus(&args),
     }
 }
 

@@ -1,0 +1,207 @@
+//! `drucksache search`, `reindex` and `demo-corpus`: the search index of the archive.
+
+use std::io::IsTerminal;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{InvalidInputs, UsageError};
+use crate::cli::{DemoCorpusArgs, SearchArgs, SortArg};
+use crate::config::Settings;
+use crate::search::query::{parse_date, parse_years};
+use crate::search::records::{self, RecordError};
+use crate::search::{self, Filters, IndexDoc, Query, SearchIndex, SearchResults, Sort};
+
+pub fn search(settings: &Settings, args: &SearchArgs) -> anyhow::Result<()> {
+    let query = query_of(args)?;
+    let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
+    if !index.is_complete() {
+        eprintln!("Suchindex wird aufgebaut …");
+        rebuild(settings, &mut index)?;
+    }
+    let results = index.search(&query)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        print!(
+            "{}",
+            text(&query, &results, std::io::stdout().is_terminal())
+        );
+    }
+    Ok(())
+}
+
+pub fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
+    rebuild(settings, &mut index)
+}
+
+pub fn demo_corpus(args: &DemoCorpusArgs) -> anyhow::Result<()> {
+    let paths = crate::demo::write_corpus(&args.out, args.count, args.seed, args.json)
+        .with_context(|| format!("cannot write to {}", args.out.display()))?;
+    println!("{} Vorlagen in {}", paths.len(), args.out.display());
+    Ok(())
+}
+
+/// Reads every record under `<archive>/papers` and replaces the index with them. Refuses
+/// (exit 2, index unchanged) when a record is invalid.
+fn rebuild(settings: &Settings, index: &mut SearchIndex) -> anyhow::Result<()> {
+    let papers = settings.archive.join("papers");
+    let files = records::record_files(&papers)
+        .with_context(|| format!("cannot read {}", papers.display()))?;
+    let mut docs: Vec<IndexDoc> = Vec::with_capacity(files.len());
+    let mut invalid = Vec::new();
+    for file in &files {
+        match records::load(file) {
+            Ok(doc) => docs.push(doc),
+            Err(RecordError::Invalid(e)) => invalid.push(e),
+            Err(e @ RecordError::Unnumbered(_)) => return Err(UsageError(e.to_string()).into()),
+        }
+    }
+    if !invalid.is_empty() {
+        return Err(InvalidInputs(invalid).into());
+    }
+    let bar = progress_bar(docs.len() as u64);
+    let stats = index.rebuild(docs.into_iter(), |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "Suchindex {}: {} Vorlagen indexiert, {} nicht öffentliche ausgelassen",
+        index.dir().display(),
+        stats.indexed,
+        stats.not_public
+    );
+    Ok(())
+}
+
+/// A progress bar on standard error, drawn only when it is a terminal.
+fn progress_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} Vorlagen ({per_sec}, noch {eta})")
+            .expect("valid template"),
+    );
+    bar
+}
+
+fn query_of(args: &SearchArgs) -> anyhow::Result<Query> {
+    let mut filters = Filters {
+        department: args.amt.clone(),
+        body: args.gremium.clone(),
+        kind: args.art.clone(),
+        ..Filters::default()
+    };
+    if let Some(jahr) = &args.jahr {
+        filters.years = Some(parse_years(jahr).ok_or_else(|| {
+            UsageError(format!(
+                "--jahr {jahr}: give a year (2012) or years (2012..2014)"
+            ))
+        })?);
+    }
+    let day = |flag: &str, value: &Option<String>| -> anyhow::Result<_> {
+        value
+            .as_deref()
+            .map(|v| {
+                parse_date(v).ok_or_else(|| {
+                    UsageError(format!(
+                        "--{flag} {v}: give a date as YYYY-MM-DD or TT.MM.JJJJ"
+                    ))
+                })
+            })
+            .transpose()
+            .map_err(Into::into)
+    };
+    filters.date_from = day("von", &args.von)?;
+    filters.date_to = day("bis", &args.bis)?;
+    if args.limit == 0 || args.limit > search::MAX_LIMIT {
+        return Err(UsageError(format!(
+            "--limit {}: give 1 to {}",
+            args.limit,
+            search::MAX_LIMIT
+        ))
+        .into());
+    }
+    let offset = match (args.offset, args.seite) {
+        (Some(o), _) => o,
+        (None, Some(0)) => return Err(UsageError("--seite counts from 1".into()).into()),
+        (None, Some(page)) => (page - 1) * args.limit,
+        (None, None) => 0,
+    };
+    Ok(Query {
+        text: args.query.join(" "),
+        filters,
+        sort: match args.sort {
+            SortArg::Relevanz => Sort::Relevanz,
+            SortArg::Datum => Sort::Datum,
+        },
+        limit: args.limit,
+        offset,
+    })
+}
+
+/// The results as text for a person; highlights in bold on a terminal, else in »…«.
+fn text(query: &Query, results: &SearchResults, terminal: bool) -> String {
+    let (open, close) = if terminal {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("»", "«")
+    };
+    let mut out = String::new();
+    let shown = results.hits.len();
+    if results.total == 0 {
+        out.push_str(&format!("Keine Treffer für „{}“.\n", query.text));
+    } else {
+        out.push_str(&format!(
+            "{} Treffer für „{}“ ({}–{}):\n",
+            results.total,
+            query.text,
+            results.offset + usize::from(shown > 0),
+            results.offset + shown
+        ));
+    }
+    for hit in &results.hits {
+        let date =
+            crate::model::Date::parse_iso(&hit.date).map_or(hit.date.clone(), |d| d.german());
+        out.push_str(&format!(
+            "\n{}  {}  {}  {}{}\n  {}\n",
+            hit.reference,
+            date,
+            hit.kind,
+            hit.department,
+            if hit.status == search::Status::Zurueckgezogen {
+                "  [zurückgezogen]"
+            } else {
+                ""
+            },
+            hit.subject
+        ));
+        if let Some(snippet) = &hit.snippet {
+            out.push_str(&format!(
+                "  {}: {}\n",
+                snippet.field,
+                snippet.marked(open, close)
+            ));
+        }
+    }
+    if results.total > 0 {
+        let list = |name: &str, counts: &[search::FacetCount]| {
+            let values: Vec<String> = counts
+                .iter()
+                .take(8)
+                .map(|c| format!("{} ({})", c.value, c.count))
+                .collect();
+            format!("  {name}: {}\n", values.join(" · "))
+        };
+        out.push_str("\nFacetten:\n");
+        out.push_str(&list("Jahr", &results.facets.jahr));
+        out.push_str(&list("Amt", &results.facets.amt));
+        out.push_str(&list("Gremium", &results.facets.gremium));
+        out.push_str(&list("Art", &results.facets.art));
+    }
+    if let Some(suggestion) = &results.suggestion {
+        out.push_str(&format!("\nMeinten Sie: „{suggestion}“?\n"));
+    }
+    out
+}

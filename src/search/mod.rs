@@ -1,0 +1,67 @@
+//! Full-text search over the public papers: a tantivy index with a German analyzer.
+//!
+//! - [`analyzer`]: folding, stemming and compound parts ([`compound`]), as tantivy tokenizers.
+//! - [`schema`]: the fields, their analysis, the schema version, reference normalisation.
+//! - [`document`]: [`IndexDoc`], what the index knows of a paper.
+//! - [`query`]: what users type, parsed (never fails).
+//! - [`index`]: [`SearchIndex`]: open/rebuild/add/search, facets, snippets, suggestions.
+//! - [`records`]: reading the records under `<archive>/papers/` to index them.
+//!
+//! **Invariant: non-public papers never enter the index.** [`SearchIndex::add`] and
+//! [`SearchIndex::rebuild`] check [`IndexDoc::is_publishable`] themselves, so every public
+//! route (hits, counts, facets, snippets, suggestions) can only ever see public papers.
+
+pub mod analyzer;
+pub mod compound;
+pub mod document;
+pub mod index;
+pub mod query;
+pub mod records;
+pub mod schema;
+
+use std::path::PathBuf;
+
+pub use document::{IndexDoc, Status};
+pub use index::{
+    Added, FacetCount, Facets, Hit, MAX_LIMIT, RebuildStats, SearchIndex, SearchResults, Snippet,
+};
+pub use query::{Filters, Query, Sort};
+
+use crate::model::Date;
+
+/// Why the index could not be used. What users type is never an error.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index {}: {source}", path.display())]
+    Tantivy {
+        path: PathBuf,
+        source: tantivy::TantivyError,
+    },
+    #[error("search index {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{} holds files that are not a search index; move them away or use another archive",
+        path.display()
+    )]
+    NotAnIndex { path: PathBuf },
+}
+
+/// The index directory of an archive.
+pub fn index_dir(archive: &std::path::Path) -> PathBuf {
+    archive.join("index")
+}
+
+/// Today's date (UTC), for the "gesperrt bis" rule.
+pub fn today() -> Date {
+    let now = time::OffsetDateTime::now_utc().date();
+    Date::parse_iso(&format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    ))
+    .expect("today is a date")
+}
