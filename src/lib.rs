@@ -6,3 +6,4 @@ pub mod commands;
 pub mod config;
 pub mod model;
 pub mod render;
+pub mod sign;

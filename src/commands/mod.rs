@@ -3,6 +3,7 @@
 //! One file per subcommand (or group of subcommands); this one dispatches.
 
 mod render;
+mod sign;
 
 use std::path::Path;
 
@@ -12,6 +13,7 @@ use crate::cli::{Cli, Command};
 use crate::config::{ConfigError, Overrides, Settings};
 use crate::model::InputError;
 use crate::render::RenderError;
+use crate::sign::SignError;
 
 /// Exit code for bad input (records, configuration, usage).
 pub const EXIT_INVALID: u8 = 2;
@@ -27,6 +29,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     })?;
     match cli.command {
         Command::Render(args) => render::run(&settings, &args),
+        Command::Keygen(args) => sign::keygen(&settings, &args),
+        Command::Sign(args) => sign::sign(&settings, &args),
+        Command::Verify(args) => sign::verify(&args),
     }
 }
 
@@ -42,6 +47,13 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         }
         if let Some(RenderError::MissingReference) = cause.downcast_ref() {
             return EXIT_INVALID;
+        }
+        if let Some(e) = cause.downcast_ref::<SignError>() {
+            return if e.is_input_fault() {
+                EXIT_INVALID
+            } else {
+                EXIT_FAILURE
+            };
         }
     }
     EXIT_FAILURE
