@@ -165,11 +165,19 @@ fn human(file: &Path, report: &VerifyReport, with_trust: bool) -> String {
         let covers = if s.covers_whole_file {
             "the whole file".to_string()
         } else if let [_, _, c, d] = s.byte_range[..] {
-            format!(
-                "bytes 0 to {} of {} (later revisions follow)",
-                c + d,
-                report.size
-            )
+            if (c + d) as usize > report.size {
+                format!(
+                    "bytes 0 to {}, but the file has only {}",
+                    c + d,
+                    report.size
+                )
+            } else {
+                format!(
+                    "bytes 0 to {} of {} (later revisions follow)",
+                    c + d,
+                    report.size
+                )
+            }
         } else {
             "unknown".to_string()
         };

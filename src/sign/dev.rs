@@ -316,4 +316,20 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, SignError::KeyMismatch { .. }), "{err}");
     }
+
+    #[test]
+    fn the_archive_key_is_made_once_and_kept() {
+        let archive = tempfile::tempdir().unwrap();
+        let (first, created) = ensure_archive_key(archive.path()).unwrap();
+        assert!(created);
+        assert_eq!(first.algorithm(), "RSA-2048 with SHA-256");
+        let dir = archive.path().join(ARCHIVE_KEY_DIR);
+        assert!(dir.join(CA_CERT).is_file());
+        assert!(dir.join(WARNING_FILE).is_file());
+        let ignore = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+        assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
+        let (second, created) = ensure_archive_key(archive.path()).unwrap();
+        assert!(!created);
+        assert_eq!(second.certificate(), first.certificate());
+    }
 }

@@ -84,3 +84,96 @@ impl SignError {
 pub(crate) fn subject_name(cert: &x509_cert::Certificate) -> String {
     cert.tbs_certificate.subject.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use lopdf::{Document, Object, Stream, dictionary};
+    use time::macros::datetime;
+
+    use super::dev::{Algorithm, generate};
+    use super::*;
+
+    /// A one-page PDF written by lopdf, with a classic cross-reference table or a stream.
+    fn tiny_pdf(xref_stream: bool) -> Vec<u8> {
+        let mut doc = Document::with_version("1.7");
+        let pages_id = doc.new_object_id();
+        let content_id = doc.add_object(Stream::new(dictionary! {}, b"0 0 m 10 10 l S".to_vec()));
+        let page_id = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "Contents" => content_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        });
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages",
+                "Kids" => vec![page_id.into()],
+                "Count" => 1,
+            }),
+        );
+        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog_id);
+        doc.reference_table.cross_reference_type = if xref_stream {
+            lopdf::xref::XrefType::CrossReferenceStream
+        } else {
+            lopdf::xref::XrefType::CrossReferenceTable
+        };
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn sign_and_verify_with_a_fixed_time_in_both_xref_styles() {
+        let valid_from = datetime!(2026-01-01 00:00 UTC);
+        let keys = generate(Algorithm::Ecdsa, "Test", valid_from).unwrap();
+        let signer = keys.signer().unwrap();
+        let ca = load_certificates(keys.ca_pem.as_bytes()).unwrap();
+        for xref_stream in [false, true] {
+            let pdf = tiny_pdf(xref_stream);
+            let once = signer
+                .sign(&pdf, datetime!(2026-03-01 09:30:00 UTC))
+                .unwrap();
+            assert!(once.starts_with(&pdf));
+            let twice = signer
+                .sign(&once, datetime!(2026-03-02 10:00:00 UTC))
+                .unwrap();
+            assert!(twice.starts_with(&once));
+            let report = verify(&twice, &ca);
+            assert!(report.valid, "{report:#?}");
+            let times: Vec<_> = report
+                .signatures
+                .iter()
+                .map(|s| s.signing_time.clone().unwrap())
+                .collect();
+            assert_eq!(times, ["2026-03-01T09:30:00Z", "2026-03-02T10:00:00Z"]);
+            assert!(!report.signatures[0].covers_whole_file);
+            assert!(report.signatures[1].covers_whole_file);
+            let doc = Document::load_mem(&twice).unwrap();
+            assert_eq!(
+                matches!(
+                    doc.reference_table.cross_reference_type,
+                    lopdf::xref::XrefType::CrossReferenceStream
+                ),
+                xref_stream
+            );
+        }
+    }
+
+    #[test]
+    fn signing_outside_the_validity_is_refused() {
+        let keys = generate(Algorithm::Ecdsa, "Test", datetime!(2026-01-01 00:00 UTC)).unwrap();
+        let signer = keys.signer().unwrap();
+        let err = signer
+            .sign(&tiny_pdf(false), datetime!(2040-01-01 00:00 UTC))
+            .unwrap_err();
+        assert!(matches!(err, SignError::Expired { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_signer_is_shared_between_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Signer>();
+    }
+}
