@@ -235,13 +235,12 @@ fn check_signature(
             );
         }
     }
-    r.signing_time = signed_attribute(info, ID_SIGNING_TIME)
+    let signing_time: Option<u64> = signed_attribute(info, ID_SIGNING_TIME)
         .and_then(|a| a.to_der().ok())
         .and_then(|der| x509_cert::time::Time::from_der(&der).ok())
-        .and_then(|t| {
-            let secs = t.to_unix_duration().as_secs() as i64;
-            time::OffsetDateTime::from_unix_timestamp(secs).ok()
-        })
+        .map(|t| t.to_unix_duration().as_secs());
+    r.signing_time = signing_time
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs as i64).ok())
         .and_then(|t| {
             t.format(&time::format_description::well_known::Rfc3339)
                 .ok()
@@ -275,6 +274,9 @@ fn check_signature(
                     "the signed signing-certificate-v2 attribute does not name the signer's certificate".into(),
                 ),
             }
+            if let Some(problem) = outside_validity(cert, signing_time) {
+                r.problems.push(problem);
+            }
             r.chain = build_chain(cert, &certs, trust, &mut r.trusted);
             if r.trusted == Some(false) {
                 r.problems.push(
@@ -293,6 +295,20 @@ fn check_signature(
     }
     r.valid = r.problems.is_empty() && r.digest_valid && r.signature_valid;
     r
+}
+
+/// A problem when the signer's certificate was not valid at the claimed signing time.
+fn outside_validity(cert: &Certificate, signing_time: Option<u64>) -> Option<String> {
+    let t = signing_time?;
+    let validity = &cert.tbs_certificate.validity;
+    let not_before = validity.not_before.to_unix_duration().as_secs();
+    let not_after = validity.not_after.to_unix_duration().as_secs();
+    (t < not_before || t > not_after).then(|| {
+        format!(
+            "the signer's certificate was not valid at the signing time (valid {} to {})",
+            validity.not_before, validity.not_after
+        )
+    })
 }
 
 /// Checks the shape of `/ByteRange`: starts at 0, the gap is exactly the `/Contents` hex
