@@ -104,7 +104,8 @@ pub(crate) fn prepare(
     let mut next_id = next_free_id(&doc);
     let sig_id = next_id;
     let widget_id = next_id + 1;
-    next_id += 2;
+    let appearance_id = next_id + 2;
+    next_id += 3;
 
     // The form: existing fields stay, the new field is added.
     let (acro_form_id, mut acro_form) = match catalog.get(b"AcroForm") {
@@ -181,7 +182,22 @@ pub(crate) fn prepare(
         Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
     );
     widget.set("P", Object::Reference(page_id));
+    // An empty appearance: PDF/A wants one for every widget, even an invisible one.
+    let mut appearance = Dictionary::new();
+    appearance.set("N", Object::Reference((appearance_id, 0)));
+    widget.set("AP", Object::Dictionary(appearance));
     w.object((widget_id, 0), &Object::Dictionary(widget));
+    let mut form = Dictionary::new();
+    form.set("Type", Object::Name(b"XObject".to_vec()));
+    form.set("Subtype", Object::Name(b"Form".to_vec()));
+    form.set(
+        "BBox",
+        Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
+    );
+    w.object(
+        (appearance_id, 0),
+        &Object::Stream(lopdf::Stream::new(form, Vec::new())),
+    );
     w.object(page_id, &Object::Dictionary(page));
     if let Some((id, array)) = annots_array {
         w.object(id, &Object::Array(array));
