@@ -575,3 +575,43 @@ fn cross_reference_streams_are_kept() {
         assert!(out.contains(":INTACT:TRUSTED,UNTOUCHED"), "{out}");
     }
 }
+
+/// pyHanko co-signs a paper we signed (and updates the document metadata as it does): our
+/// verify accepts both signatures and does not mistake the metadata update for a content change.
+#[test]
+fn a_pyhanko_cosignature_verifies() {
+    if !have("pyhanko") {
+        return;
+    }
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let other = keygen(&t.path("py"), "ecdsa");
+    let chain = std::fs::read_to_string(&other.chain).unwrap();
+    let end = chain.find("-----END CERTIFICATE-----").unwrap() + 26;
+    let leaf = t.path("py/leaf.pem");
+    std::fs::write(&leaf, &chain[..end]).unwrap();
+    let both = t.path("beide.pdf");
+    tool(
+        "pyhanko",
+        &[
+            "sign",
+            "addsig",
+            "--field",
+            "PyHanko",
+            "pemder",
+            "--key",
+            s(&other.key),
+            "--cert",
+            s(&leaf),
+            "--chain",
+            s(&other.ca),
+            "--no-pass",
+            s(&signed),
+            s(&both),
+        ],
+    );
+    let r = verify(&both, &[&t.key.ca, &other.ca]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Signatur1: VALID"), "{}", r.stdout);
+    assert!(r.stdout.contains("PyHanko: VALID"), "{}", r.stdout);
+}

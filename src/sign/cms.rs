@@ -31,16 +31,23 @@ pub(crate) const ID_MESSAGE_DIGEST: der::oid::ObjectIdentifier =
 pub(crate) const ID_SIGNING_CERTIFICATE_V2: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
 
-/// ESSCertIDv2 with the default hash algorithm (SHA-256) and no issuerSerial.
+/// ESSCertIDv2 (RFC 5035). We write only the hash (the hash algorithm defaults to SHA-256);
+/// other signers may also write the algorithm and issuerSerial.
 #[derive(Clone, Debug, Sequence)]
 pub(crate) struct EssCertIdV2 {
+    #[asn1(optional = "true")]
+    pub hash_algorithm: Option<AlgorithmIdentifierOwned>,
     pub cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    pub issuer_serial: Option<Any>,
 }
 
-/// SigningCertificateV2 without policies.
+/// SigningCertificateV2; we write no policies.
 #[derive(Clone, Debug, Sequence)]
 pub(crate) struct SigningCertificateV2 {
     pub certs: Vec<EssCertIdV2>,
+    #[asn1(optional = "true")]
+    pub policies: Option<Any>,
 }
 
 /// The DER of a ContentInfo(SignedData) over the external `digest` (SHA-256 of the signed
@@ -70,9 +77,12 @@ pub(crate) fn signed_data(
             ID_SIGNING_CERTIFICATE_V2,
             &SigningCertificateV2 {
                 certs: vec![EssCertIdV2 {
+                    hash_algorithm: None,
                     cert_hash: OctetString::new(signer.cert_hash.to_vec())
                         .map_err(|e| fail("certificate hash", &e))?,
+                    issuer_serial: None,
                 }],
+                policies: None,
             },
         )?,
     ];

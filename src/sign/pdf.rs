@@ -41,11 +41,12 @@ impl Prepared {
                 cms.len()
             )));
         }
-        let mut at = self.contents_start + 1;
-        for byte in cms {
-            let hex = format!("{byte:02x}");
-            self.bytes[at..at + 2].copy_from_slice(hex.as_bytes());
-            at += 2;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let start = self.contents_start + 1;
+        let hex = &mut self.bytes[start..start + 2 * cms.len()];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(cms) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0x0f)];
         }
         Ok(())
     }

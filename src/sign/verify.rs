@@ -388,9 +388,13 @@ fn signing_certificate_matches(info: &SignerInfo, cert: &Certificate) -> bool {
         return false;
     };
     let hash = Sha256::digest(&der);
-    v2.certs
-        .first()
-        .is_some_and(|id| id.cert_hash.as_bytes() == &hash[..])
+    v2.certs.first().is_some_and(|id| {
+        let sha256 = id
+            .hash_algorithm
+            .as_ref()
+            .is_none_or(|a| a.oid == ID_SHA_256);
+        sha256 && id.cert_hash.as_bytes() == &hash[..]
+    })
 }
 
 fn describe_algorithm(cert: &Certificate, alg: &AlgorithmIdentifierOwned) -> Option<String> {
@@ -491,7 +495,8 @@ fn build_chain(
 
 /// What later incremental updates changed beyond what adding a signature needs: page content
 /// (content streams, resources), the number of pages, and any other object of the signed
-/// revision except the catalog's `/AcroForm`, form fields and the pages' `/Annots`.
+/// revision except the form and its fields, the pages' `/Annots`, the document metadata (info
+/// dictionary, XMP) and the catalog's `/AcroForm`, `/DSS`, `/Extensions` and `/Version`.
 fn later_changes(pdf: &[u8], signed_end: usize, now: &Document) -> Vec<String> {
     let Ok(then) = Document::load_mem(&pdf[..signed_end]) else {
         return vec!["cannot be compared with the signed revision".into()];
@@ -529,10 +534,16 @@ fn later_changes(pdf: &[u8], signed_end: usize, now: &Document) -> Vec<String> {
         .and_then(Object::as_reference)
         .ok();
     let mut may_change: Vec<lopdf::ObjectId> = old_pages.values().copied().collect();
-    if let Ok(catalog) = then.catalog()
-        && let Ok(Object::Reference(id)) = catalog.get(b"AcroForm")
-    {
+    // Document metadata (info dictionary, XMP) is not content: signing tools update it.
+    if let Ok(Object::Reference(id)) = then.trailer.get(b"Info") {
         may_change.push(*id);
+    }
+    if let Ok(catalog) = then.catalog() {
+        for key in [&b"AcroForm"[..], b"Metadata"] {
+            if let Ok(Object::Reference(id)) = catalog.get(key) {
+                may_change.push(*id);
+            }
+        }
     }
     for id in old_pages.values() {
         if let Ok(Object::Reference(annots)) =
@@ -561,7 +572,8 @@ fn later_changes(pdf: &[u8], signed_end: usize, now: &Document) -> Vec<String> {
         }
         let is_field = matches!(old, Object::Dictionary(d) if d.has(b"FT"));
         let allowed = if Some(*id) == catalog_id {
-            without(old, &[b"AcroForm", b"DSS"]) == without(new, &[b"AcroForm", b"DSS"])
+            let keys: &[&[u8]] = &[b"AcroForm", b"DSS", b"Extensions", b"Version"];
+            without(old, keys) == without(new, keys)
         } else if old_pages.values().any(|p| p == id) {
             without(old, &[b"Annots"]) == without(new, &[b"Annots"])
         } else {
