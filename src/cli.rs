@@ -62,6 +62,12 @@ pub enum Command {
     Reindex,
     /// Write synthetic papers (seeded, realistic German records) for tests and benchmarks.
     DemoCorpus(DemoCorpusArgs),
+    /// Create a development CA and signing key (NOT FOR PRODUCTION) as PEM and PKCS#12.
+    Keygen(KeygenArgs),
+    /// Sign a PDF (PAdES B-B); the signature is appended, the original bytes stay unchanged.
+    Sign(SignArgs),
+    /// Check every signature of a PDF; exit 0 only when all are intact and valid.
+    Verify(VerifyArgs),
 }
 
 #[derive(Debug, Args)]
@@ -199,6 +205,64 @@ pub struct WithdrawArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Directory for the files (created if needed; an existing key is never overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Key algorithm.
+    #[arg(long, value_enum, default_value = "rsa")]
+    pub algorithm: crate::sign::dev::Algorithm,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The PDF to sign (a signed PDF gets one more signature).
+    #[arg(value_name = "IN.pdf")]
+    pub input: PathBuf,
+    /// Where to write the signed PDF.
+    #[arg(short, long, value_name = "OUT.pdf")]
+    pub output: PathBuf,
+    /// PEM private key (instead of the configured [signatur]); needs --cert.
+    #[arg(
+        long,
+        value_name = "KEY.pem",
+        requires = "cert",
+        conflicts_with = "pkcs12"
+    )]
+    pub key: Option<PathBuf>,
+    /// PEM certificate chain for --key (the signer's certificate and its issuers).
+    #[arg(long, value_name = "CHAIN.pem", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// PKCS#12 file (instead of the configured [signatur]); needs --password-env or --password-file.
+    #[arg(long, value_name = "FILE.p12")]
+    pub pkcs12: Option<PathBuf>,
+    /// Environment variable that holds the PKCS#12 password.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "pkcs12",
+        conflicts_with = "password_file"
+    )]
+    pub password_env: Option<String>,
+    /// File that holds the PKCS#12 password (the final line break is ignored).
+    #[arg(long, value_name = "FILE", requires = "pkcs12")]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The signed PDF.
+    #[arg(value_name = "FILE.pdf")]
+    pub file: PathBuf,
+    /// Trust anchor certificates (PEM or DER); with it, every chain must reach one. Repeatable.
+    #[arg(long, value_name = "CA.pem")]
+    pub trust: Vec<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,

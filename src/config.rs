@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::archive::numbering::{self, Numbering};
 use crate::render::Letterhead;
+use crate::sign::{KeyConfig, PasswordSource};
 
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,8 @@ pub struct Settings {
     pub template_dir: Option<PathBuf>,
     /// How Drucksachennummern are formed.
     pub numbering: Numbering,
+    /// The signing key from `[signatur]`, if configured.
+    pub signing_key: Option<KeyConfig>,
 }
 
 /// What the command line and environment said (clap fills this; `None` = not given).
@@ -52,6 +55,7 @@ struct ConfigFile {
     vorlagen: VorlagenSection,
     #[serde(default)]
     nummern: NummernSection,
+    signatur: Option<SignaturSection>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +122,55 @@ impl Default for NummernSection {
     }
 }
 
+/// `[signatur]`: either `pkcs12` with `passwort_env` or `passwort_datei`, or `schluessel`
+/// with `zertifikat`. Paths are relative to the configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignaturSection {
+    pkcs12: Option<PathBuf>,
+    passwort_env: Option<String>,
+    passwort_datei: Option<PathBuf>,
+    schluessel: Option<PathBuf>,
+    zertifikat: Option<PathBuf>,
+}
+
+impl SignaturSection {
+    fn key_config(self, base: &Path) -> Result<KeyConfig, String> {
+        match self {
+            SignaturSection {
+                pkcs12: Some(file),
+                passwort_env,
+                passwort_datei,
+                schluessel: None,
+                zertifikat: None,
+            } => {
+                let password = match (passwort_env, passwort_datei) {
+                    (Some(var), None) => PasswordSource::Env(var),
+                    (None, Some(file)) => PasswordSource::File(base.join(file)),
+                    _ => {
+                        return Err("[signatur] pkcs12 needs exactly one of passwort_env (an environment variable) or passwort_datei (a file) for the password".into());
+                    }
+                };
+                Ok(KeyConfig::Pkcs12 {
+                    file: base.join(file),
+                    password,
+                })
+            }
+            SignaturSection {
+                pkcs12: None,
+                passwort_env: None,
+                passwort_datei: None,
+                schluessel: Some(key),
+                zertifikat: Some(certificates),
+            } => Ok(KeyConfig::Pem {
+                key: base.join(key),
+                certificates: base.join(certificates),
+            }),
+            _ => Err("[signatur] needs either pkcs12 (with passwort_env or passwort_datei) or schluessel and zertifikat (PEM files)".into()),
+        }
+    }
+}
+
 fn default_scheme() -> String {
     numbering::DEFAULT_SCHEME.into()
 }
@@ -153,7 +206,21 @@ impl Settings {
                     message: format!("[nummern] {e}"),
                 }
             })?;
+        let signing_key = match file.signatur {
+            Some(section) => {
+                Some(
+                    section
+                        .key_config(base)
+                        .map_err(|message| ConfigError::Invalid {
+                            path: config_file.clone().unwrap_or_default(),
+                            message,
+                        })?,
+                )
+            }
+            None => None,
+        };
         Ok(Settings {
+            signing_key,
             archive: overrides.archive,
             letterhead: Letterhead {
                 municipality: file.gemeinde.name,
@@ -200,6 +267,41 @@ mod tests {
         assert_eq!(s.letterhead.head, "Der Bürgermeister");
         assert_eq!(s.letterhead.coat_of_arms, Some(dir.path().join("w.svg")));
         assert_eq!(s.template_dir, Some(dir.path().join("t")));
+    }
+
+    #[test]
+    fn signing_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("d.toml");
+        let resolve = |text: &str| {
+            std::fs::write(&cfg, text).unwrap();
+            Settings::resolve(Overrides {
+                archive: dir.path().into(),
+                config: Some(cfg.clone()),
+                templates: None,
+            })
+        };
+        let s = resolve("[signatur]\npkcs12 = \"k.p12\"\npasswort_env = \"PW\"\n").unwrap();
+        assert_eq!(
+            s.signing_key,
+            Some(KeyConfig::Pkcs12 {
+                file: dir.path().join("k.p12"),
+                password: PasswordSource::Env("PW".into())
+            })
+        );
+        let s = resolve("[signatur]\nschluessel = \"k.pem\"\nzertifikat = \"c.pem\"\n").unwrap();
+        assert_eq!(
+            s.signing_key,
+            Some(KeyConfig::Pem {
+                key: dir.path().join("k.pem"),
+                certificates: dir.path().join("c.pem")
+            })
+        );
+        assert_eq!(resolve("").unwrap().signing_key, None);
+        let err = resolve("[signatur]\npkcs12 = \"k.p12\"\n").unwrap_err();
+        assert!(err.to_string().contains("passwort_env"), "{err}");
+        let err = resolve("[signatur]\npasswort = \"geheim\"\n").unwrap_err();
+        assert!(err.to_string().contains("passwort"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod archive;
 mod render;
 mod search;
+mod sign;
 
 use std::path::Path;
 
@@ -15,6 +16,7 @@ use crate::cli::{Cli, Command};
 use crate::config::{ConfigError, Overrides, Settings};
 use crate::model::InputError;
 use crate::render::RenderError;
+use crate::sign::SignError;
 
 /// Exit code for bad input (records, configuration, usage).
 pub const EXIT_INVALID: u8 = 2;
@@ -40,6 +42,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => search::search(&settings, &args),
         Command::Reindex => search::reindex(&settings),
         Command::DemoCorpus(args) => search::demo_corpus(&args),
+        Command::Keygen(args) => sign::keygen(&settings, &args),
+        Command::Sign(args) => sign::sign(&settings, &args),
+        Command::Verify(args) => sign::verify(&args),
     }
 }
 
@@ -62,6 +67,13 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         };
         if archive_error.is_some_and(ArchiveError::is_input_error) {
             return EXIT_INVALID;
+        }
+        if let Some(e) = cause.downcast_ref::<SignError>() {
+            return if e.is_input_fault() {
+                EXIT_INVALID
+            } else {
+                EXIT_FAILURE
+            };
         }
     }
     EXIT_FAILURE

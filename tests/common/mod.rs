@@ -194,3 +194,68 @@ pub fn unnumbered(dir: &Path, name: &str, date: &str) -> PathBuf {
             .join("\n")
     })
 }
+
+/// The files `drucksache keygen --out DIR` writes.
+pub struct DevKey {
+    pub ca: PathBuf,
+    pub key: PathBuf,
+    pub chain: PathBuf,
+    pub p12: PathBuf,
+    pub p12_password: PathBuf,
+}
+
+/// Runs `drucksache keygen --out dir --algorithm algorithm` and insists on success.
+pub fn keygen(dir: &Path, algorithm: &str) -> DevKey {
+    let r = run(drucksache()
+        .arg("keygen")
+        .arg("--out")
+        .arg(dir)
+        .args(["--algorithm", algorithm]));
+    assert_eq!(r.code, 0, "keygen failed:\n{}", r.stderr);
+    DevKey {
+        ca: dir.join("entwicklung-ca.pem"),
+        key: dir.join("signatur-schluessel.pem"),
+        chain: dir.join("signatur-zertifikate.pem"),
+        p12: dir.join("signatur.p12"),
+        p12_password: dir.join("signatur.p12.passwort"),
+    }
+}
+
+/// `drucksache sign input -o output --key … --cert …` with a PEM key.
+pub fn sign(input: &Path, output: &Path, key: &DevKey) -> Run {
+    run(drucksache()
+        .arg("sign")
+        .arg(input)
+        .arg("-o")
+        .arg(output)
+        .arg("--key")
+        .arg(&key.key)
+        .arg("--cert")
+        .arg(&key.chain))
+}
+
+/// `drucksache verify file --trust ca…`.
+pub fn verify(file: &Path, trust: &[&Path]) -> Run {
+    let mut cmd = drucksache();
+    cmd.arg("verify").arg(file);
+    for t in trust {
+        cmd.arg("--trust").arg(t);
+    }
+    run(&mut cmd)
+}
+
+/// Runs a tool and returns (exit code, stdout + stderr) without judging it.
+pub fn tool_output(program: &str, args: &[&str]) -> (i32, String) {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .expect("tool runs");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}

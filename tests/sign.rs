@@ -1,0 +1,617 @@
+//! Signing and verification end to end: the real binary signs the rendered seed paper with keys
+//! from `drucksache keygen`; our `verify`, poppler's `pdfsig`, pyHanko and qpdf judge the result.
+//! Tampered files and bad inputs must be refused with the reason named.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// A rendered seed paper and a development key (RSA) in a fresh directory.
+struct Setup {
+    dir: tempfile::TempDir,
+    paper: PathBuf,
+    key: DevKey,
+}
+
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let paper = dir.path().join("vorlage.pdf");
+    render(&seed(), &paper, &[]);
+    let key = keygen(&dir.path().join("schluessel"), "rsa");
+    Setup { dir, paper, key }
+}
+
+impl Setup {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Signs the paper into `name` with the setup's key.
+    fn signed(&self, name: &str) -> PathBuf {
+        let out = self.path(name);
+        let r = sign(&self.paper, &out, &self.key);
+        assert_eq!(r.code, 0, "sign failed:\n{}", r.stderr);
+        out
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// pyHanko's one-line summaries (`field:fingerprint:INTACT:TRUSTED,…`), checked against the
+/// given CA only.
+fn pyhanko(file: &Path, trust: &[&Path]) -> (i32, String) {
+    let mut args = vec!["sign", "validate", "--trust-replace"];
+    for t in trust {
+        args.extend(["--trust", s(t)]);
+    }
+    args.push(s(file));
+    tool_output("pyhanko", &args)
+}
+
+#[test]
+fn signed_paper_is_accepted_by_every_validator() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let original = std::fs::read(&t.paper).unwrap();
+    let bytes = std::fs::read(&signed).unwrap();
+    assert!(
+        bytes.starts_with(&original),
+        "the original bytes must stay untouched"
+    );
+
+    let r = verify(&signed, &[&t.key.ca]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for needle in [
+        "Signatur1: VALID",
+        "covers:       the whole file",
+        "digest:       valid",
+        "signature:    valid",
+        "algorithm:    RSA-2048 with SHA-256",
+        "NOT FOR PRODUCTION",
+        "reaches a trusted certificate",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "{needle:?} not in:\n{}",
+            r.stdout
+        );
+    }
+
+    if have("pdfsig") {
+        let out = tool("pdfsig", &[s(&signed)]);
+        assert!(out.contains("Signature is Valid."), "{out}");
+        assert!(out.contains("Total document signed"), "{out}");
+        assert!(out.contains("ETSI.CAdES.detached"), "{out}");
+    }
+    if have("pyhanko") {
+        let (code, out) = pyhanko(&signed, &[&t.key.ca]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("Signatur1:"), "{out}");
+        assert!(out.contains(":INTACT:TRUSTED,UNTOUCHED"), "{out}");
+    }
+    if have("qpdf") {
+        let out = tool("qpdf", &["--check", s(&signed)]);
+        assert!(out.contains("No syntax or stream encoding errors"), "{out}");
+    }
+    if have("pdfinfo") {
+        let meta = tool("pdfinfo", &["-meta", s(&signed)]);
+        assert!(meta.contains("<pdfaid:part>2</pdfaid:part>"), "{meta}");
+        assert!(
+            meta.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+            "{meta}"
+        );
+    }
+}
+
+#[test]
+fn verify_reports_json() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let r = run(drucksache()
+        .arg("verify")
+        .arg(&signed)
+        .arg("--json")
+        .arg("--trust")
+        .arg(&t.key.ca));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["valid"], true);
+    let sig = &report["signatures"][0];
+    assert_eq!(sig["field"], "Signatur1");
+    assert_eq!(sig["covers_whole_file"], true);
+    assert_eq!(sig["digest_valid"], true);
+    assert_eq!(sig["signature_valid"], true);
+    assert_eq!(sig["trusted"], true);
+    assert_eq!(sig["algorithm"], "RSA-2048 with SHA-256");
+    assert!(sig["signing_time"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn untrusted_ca_fails_when_a_trust_anchor_is_given() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let other = keygen(&t.path("andere"), "ecdsa");
+    let r = verify(&signed, &[&other.ca]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("the certificate chain does not reach a trusted certificate"),
+        "{}",
+        r.stderr
+    );
+    // Without --trust the signature itself is still intact and valid.
+    assert_eq!(verify(&signed, &[]).code, 0);
+}
+
+#[test]
+fn pkcs12_and_ecdsa_keys() {
+    let t = setup();
+    let out = t.path("p12.pdf");
+    let r = run(drucksache()
+        .arg("sign")
+        .arg(&t.paper)
+        .arg("-o")
+        .arg(&out)
+        .arg("--pkcs12")
+        .arg(&t.key.p12)
+        .arg("--password-file")
+        .arg(&t.key.p12_password));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verify(&out, &[&t.key.ca]).code, 0);
+
+    let password = std::fs::read_to_string(&t.key.p12_password).unwrap();
+    let out_env = t.path("p12-env.pdf");
+    let r = run(drucksache()
+        .env("DRUCKSACHE_TEST_PW", password.trim())
+        .arg("sign")
+        .arg(&t.paper)
+        .arg("-o")
+        .arg(&out_env)
+        .arg("--pkcs12")
+        .arg(&t.key.p12)
+        .arg("--password-env")
+        .arg("DRUCKSACHE_TEST_PW"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    let ec = keygen(&t.path("ec"), "ecdsa");
+    let out_ec = t.path("ecdsa.pdf");
+    assert_eq!(sign(&t.paper, &out_ec, &ec).code, 0);
+    let r = verify(&out_ec, &[&ec.ca]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("ECDSA P-256 with SHA-256"),
+        "{}",
+        r.stdout
+    );
+    if have("pdfsig") {
+        let out = tool("pdfsig", &[s(&out_ec)]);
+        assert!(out.contains("Signature is Valid."), "{out}");
+    }
+    if have("pyhanko") {
+        let (code, out) = pyhanko(&out_ec, &[&ec.ca]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(":INTACT:TRUSTED,UNTOUCHED"), "{out}");
+    }
+}
+
+#[test]
+fn configured_key_signs_by_default() {
+    let t = setup();
+    let config = t.path("drucksache.toml");
+    std::fs::write(
+        &config,
+        "[signatur]\npkcs12 = \"schluessel/signatur.p12\"\npasswort_datei = \"schluessel/signatur.p12.passwort\"\n",
+    )
+    .unwrap();
+    let out = t.path("konfiguriert.pdf");
+    let r = run(drucksache()
+        .arg("--config")
+        .arg(&config)
+        .arg("sign")
+        .arg(&t.paper)
+        .arg("-o")
+        .arg(&out));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(verify(&out, &[&t.key.ca]).code, 0);
+}
+
+#[test]
+fn two_signatures_both_verify_everywhere() {
+    let t = setup();
+    let first = t.signed("erste.pdf");
+    let second_key = keygen(&t.path("zweiter"), "ecdsa");
+    let both = t.path("beide.pdf");
+    let r = sign(&first, &both, &second_key);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first_bytes = std::fs::read(&first).unwrap();
+    assert!(std::fs::read(&both).unwrap().starts_with(&first_bytes));
+
+    let r = verify(&both, &[&t.key.ca, &second_key.ca]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("2 signatures"), "{}", r.stdout);
+    assert!(r.stdout.contains("Signatur1: VALID"), "{}", r.stdout);
+    assert!(r.stdout.contains("Signatur2: VALID"), "{}", r.stdout);
+    assert!(r.stdout.contains("later revisions follow"), "{}", r.stdout);
+
+    if have("pdfsig") {
+        let out = tool("pdfsig", &[s(&both)]);
+        assert_eq!(out.matches("Signature is Valid.").count(), 2, "{out}");
+        assert_eq!(out.matches("Total document signed").count(), 1, "{out}");
+    }
+    if have("pyhanko") {
+        let (code, out) = pyhanko(&both, &[&t.key.ca, &second_key.ca]);
+        assert_eq!(code, 0, "{out}");
+        assert!(
+            out.contains("Signatur1:") && out.contains("Signatur2:"),
+            "{out}"
+        );
+        assert_eq!(out.matches(":INTACT:TRUSTED").count(), 2, "{out}");
+    }
+    if have("qpdf") {
+        tool("qpdf", &["--check", s(&both)]);
+    }
+}
+
+/// Flips one byte inside the first signed range (in a content stream, so the file still parses).
+#[test]
+fn flipped_byte_is_detected_by_every_validator() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let mut bytes = std::fs::read(&signed).unwrap();
+    let stream = bytes
+        .windows(7)
+        .position(|w| w == b"stream\n")
+        .expect("a stream");
+    bytes[stream + 40] ^= 0x01;
+    let tampered = t.path("gekippt.pdf");
+    std::fs::write(&tampered, &bytes).unwrap();
+
+    let r = verify(&tampered, &[&t.key.ca]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("the document was changed after signing"),
+        "{}",
+        r.stderr
+    );
+    if have("pdfsig") {
+        let (_, out) = tool_output("pdfsig", &[s(&tampered)]);
+        assert!(!out.contains("Signature is Valid."), "{out}");
+        assert!(out.contains("Digest Mismatch"), "{out}");
+    }
+    if have("pyhanko") {
+        let (code, out) = pyhanko(&tampered, &[&t.key.ca]);
+        assert_ne!(code, 0, "{out}");
+        assert!(!out.contains(":INTACT:"), "{out}");
+    }
+}
+
+/// A later incremental update that replaces the content of page 1 is named.
+#[test]
+fn later_update_changing_page_content_is_detected() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let bytes = std::fs::read(&signed).unwrap();
+    let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    let page = doc.get_pages()[&1];
+    let contents = doc.get_page_contents(page)[0];
+    let forged = lopdf::Stream::new(
+        lopdf::Dictionary::new(),
+        b"BT /F1 24 Tf 72 720 Td (Abgelehnt) Tj ET".to_vec(),
+    );
+    let updated =
+        drucksache::sign::pdf::append_update(&bytes, &[(contents, lopdf::Object::Stream(forged))])
+            .unwrap();
+    let tampered = t.path("nachtrag.pdf");
+    std::fs::write(&tampered, updated).unwrap();
+
+    let r = verify(&tampered, &[&t.key.ca]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("a later incremental update changes the content of page 1"),
+        "{}",
+        r.stderr
+    );
+    if have("pdfsig") {
+        let out = tool("pdfsig", &[s(&tampered)]);
+        assert!(!out.contains("Total document signed"), "{out}");
+    }
+}
+
+#[test]
+fn truncated_file_is_detected() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let bytes = std::fs::read(&signed).unwrap();
+    for cut in [bytes.len() - 40, bytes.len() / 2] {
+        let tampered = t.path("abgeschnitten.pdf");
+        std::fs::write(&tampered, &bytes[..cut]).unwrap();
+        let r = verify(&tampered, &[&t.key.ca]);
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        assert!(r.stderr.contains("truncated"), "{}", r.stderr);
+    }
+}
+
+/// The CMS is rewritten to name another certificate as the signer (inside `/Contents`, which
+/// the digest does not cover): the signature no longer verifies.
+#[test]
+fn swapped_certificate_is_detected() {
+    use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::{SignedData, SignerIdentifier};
+    use der::{Decode, Encode};
+
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let other = keygen(&t.path("andere"), "rsa");
+    let other_chain =
+        drucksache::sign::load_certificates(&std::fs::read(&other.chain).unwrap()).unwrap();
+
+    let mut bytes = std::fs::read(&signed).unwrap();
+    let open = find(&bytes, b"/Contents <") + b"/Contents <".len();
+    let close = open + bytes[open..].iter().position(|&b| b == b'>').unwrap();
+    let hex = std::str::from_utf8(&bytes[open..close]).unwrap();
+    let der: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let mut reader = der::SliceReader::new(&der).unwrap();
+    let info: ContentInfo = der::Decode::decode(&mut reader).unwrap();
+    let mut sd: SignedData = info.content.decode_as().unwrap();
+    let mut signer = sd.signer_infos.0.get(0).unwrap().clone();
+    signer.sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: other_chain[0].tbs_certificate.issuer.clone(),
+        serial_number: other_chain[0].tbs_certificate.serial_number.clone(),
+    });
+    sd.signer_infos = vec![signer].try_into().unwrap();
+    sd.certificates = Some(
+        other_chain
+            .iter()
+            .map(|c| CertificateChoices::Certificate(c.clone()))
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap(),
+    );
+    let forged = ContentInfo {
+        content_type: info.content_type,
+        content: der::Any::from_der(&sd.to_der().unwrap()).unwrap(),
+    }
+    .to_der()
+    .unwrap();
+    let mut forged_hex: String = forged.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(forged_hex.len() <= close - open, "forged CMS fits");
+    forged_hex.extend(std::iter::repeat_n('0', close - open - forged_hex.len()));
+    bytes[open..close].copy_from_slice(forged_hex.as_bytes());
+    let tampered = t.path("vertauscht.pdf");
+    std::fs::write(&tampered, &bytes).unwrap();
+
+    let r = verify(&tampered, &[&t.key.ca, &other.ca]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("the signature does not verify with the signer's certificate"),
+        "{}",
+        r.stderr
+    );
+    if have("pdfsig") {
+        let (_, out) = tool_output("pdfsig", &[s(&tampered)]);
+        assert!(!out.contains("Signature is Valid."), "{out}");
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap()
+}
+
+/// Runs `sign` with `extra` arguments into a fresh directory; expects exit 2, the message,
+/// and no file written.
+fn refused(input: &Path, extra: &[&std::ffi::OsStr], envs: &[(&str, &str)], needle: &str) {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path().join("out.pdf");
+    let mut cmd = drucksache();
+    cmd.arg("sign").arg(input).arg("-o").arg(&out).args(extra);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let r = run(&mut cmd);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(needle),
+        "{needle:?} not in:\n{}",
+        r.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(out_dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "files were written: {left:?}");
+}
+
+fn pem_args(key: &Path, cert: &Path) -> Vec<std::ffi::OsString> {
+    vec!["--key".into(), key.into(), "--cert".into(), cert.into()]
+}
+
+#[test]
+fn bad_inputs_are_refused_and_write_nothing() {
+    let t = setup();
+    let args = pem_args(&t.key.key, &t.key.chain);
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+
+    // Not a PDF.
+    let text = t.path("brief.pdf");
+    std::fs::write(&text, "Sehr geehrte Damen und Herren").unwrap();
+    refused(&text, &args, &[], "is not a PDF");
+
+    // An encrypted PDF.
+    if have("qpdf") {
+        let encrypted = t.path("verschluesselt.pdf");
+        tool(
+            "qpdf",
+            &[
+                "--encrypt",
+                "nutzer",
+                "eigner",
+                "256",
+                "--",
+                s(&t.paper),
+                s(&encrypted),
+            ],
+        );
+        refused(&encrypted, &args, &[], "the PDF is encrypted");
+    }
+
+    // A wrong PKCS#12 password.
+    let wrong = t.path("falsch.txt");
+    std::fs::write(&wrong, "falsch\n").unwrap();
+    refused(
+        &t.paper,
+        &[
+            "--pkcs12".as_ref(),
+            t.key.p12.as_os_str(),
+            "--password-file".as_ref(),
+            wrong.as_os_str(),
+        ],
+        &[],
+        "wrong password",
+    );
+    // A password variable that is not set.
+    refused(
+        &t.paper,
+        &[
+            "--pkcs12".as_ref(),
+            t.key.p12.as_os_str(),
+            "--password-env".as_ref(),
+            "DRUCKSACHE_NICHT_GESETZT".as_ref(),
+        ],
+        &[],
+        "DRUCKSACHE_NICHT_GESETZT",
+    );
+
+    // A key that does not match the certificate.
+    let other = keygen(&t.path("andere"), "ecdsa");
+    let mismatch = pem_args(&t.key.key, &other.chain);
+    let mismatch: Vec<&std::ffi::OsStr> = mismatch.iter().map(|a| a.as_os_str()).collect();
+    refused(
+        &t.paper,
+        &mismatch,
+        &[],
+        "does not belong to the certificate",
+    );
+
+    // An expired certificate (made deterministically: valid only in the year 2000).
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Abgelaufen");
+    params.not_before = time::macros::datetime!(2000-01-01 00:00 UTC);
+    params.not_after = time::macros::datetime!(2001-01-01 00:00 UTC);
+    let cert = params.self_signed(&key).unwrap();
+    let (key_file, cert_file) = (t.path("alt.key.pem"), t.path("alt.pem"));
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    let expired = pem_args(&key_file, &cert_file);
+    let expired: Vec<&std::ffi::OsStr> = expired.iter().map(|a| a.as_os_str()).collect();
+    refused(&t.paper, &expired, &[], "expired on 2001-01-01");
+
+    // No key configured at all (the project's archive has no [signatur]).
+    refused(&t.paper, &[], &[], "drucksache keygen");
+}
+
+#[test]
+fn verify_refuses_what_is_not_a_signed_pdf() {
+    let t = setup();
+    let r = verify(&t.paper, &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("the PDF has no signature"),
+        "{}",
+        r.stderr
+    );
+
+    let text = t.path("brief.txt");
+    std::fs::write(&text, "kein PDF").unwrap();
+    let r = verify(&text, &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("is not a PDF"), "{}", r.stderr);
+}
+
+/// A PDF whose cross-reference is a stream (qpdf rewrites the paper with object streams) gets
+/// its update with a cross-reference stream, and the validators accept it.
+#[test]
+fn cross_reference_streams_are_kept() {
+    if !have("qpdf") {
+        return;
+    }
+    let t = setup();
+    let streams = t.path("objektstroeme.pdf");
+    tool(
+        "qpdf",
+        &["--object-streams=generate", s(&t.paper), s(&streams)],
+    );
+    let signed = t.path("signiert.pdf");
+    let r = sign(&streams, &signed, &t.key);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let bytes = std::fs::read(&signed).unwrap();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len() - 2000..]).into_owned();
+    assert!(
+        tail.contains("/Type /XRef") || tail.contains("/Type/XRef"),
+        "{tail}"
+    );
+    assert_eq!(verify(&signed, &[&t.key.ca]).code, 0);
+    tool("qpdf", &["--check", s(&signed)]);
+    if have("pdfsig") {
+        let out = tool("pdfsig", &[s(&signed)]);
+        assert!(out.contains("Signature is Valid."), "{out}");
+        assert!(out.contains("Total document signed"), "{out}");
+    }
+    if have("pyhanko") {
+        let (code, out) = pyhanko(&signed, &[&t.key.ca]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(":INTACT:TRUSTED,UNTOUCHED"), "{out}");
+    }
+}
+
+/// pyHanko co-signs a paper we signed (and updates the document metadata as it does): our
+/// verify accepts both signatures and does not mistake the metadata update for a content change.
+#[test]
+fn a_pyhanko_cosignature_verifies() {
+    if !have("pyhanko") {
+        return;
+    }
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let other = keygen(&t.path("py"), "ecdsa");
+    let chain = std::fs::read_to_string(&other.chain).unwrap();
+    let end = chain.find("-----END CERTIFICATE-----").unwrap() + 26;
+    let leaf = t.path("py/leaf.pem");
+    std::fs::write(&leaf, &chain[..end]).unwrap();
+    let both = t.path("beide.pdf");
+    tool(
+        "pyhanko",
+        &[
+            "sign",
+            "addsig",
+            "--field",
+            "PyHanko",
+            "pemder",
+            "--key",
+            s(&other.key),
+            "--cert",
+            s(&leaf),
+            "--chain",
+            s(&other.ca),
+            "--no-pass",
+            s(&signed),
+            s(&both),
+        ],
+    );
+    let r = verify(&both, &[&t.key.ca, &other.ca]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Signatur1: VALID"), "{}", r.stdout);
+    assert!(r.stdout.contains("PyHanko: VALID"), "{}", r.stdout);
+}
