@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Builds wortliste-de.txt from Debian's wngerman word list (igerman98, GPL-2.0-or-later).
+"""Builds wortliste-de.txt.gz from Debian's wngerman word list (igerman98, GPL-2.0-or-later).
 
-    apt-get install wngerman && python3 data/make-wortliste.py /usr/share/dict/ngerman > data/wortliste-de.txt
+    apt-get install wngerman && python3 data/make-wortliste.py /usr/share/dict/ngerman \
+        | gzip -9 -n > data/wortliste-de.txt.gz
 
 Each line of the result is one word, lower-cased and folded exactly as the search analyzer
 folds (src/search/analyzer.rs: ä→a, ö→o, ü→u, ß→ss, then ae/oe/ue→a/o/u except after a vowel

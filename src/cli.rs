@@ -58,7 +58,7 @@ pub enum Command {
     /// the filters nummer:, amt:, gremium:, jahr:, art:, datum:VON..BIS. Builds the index
     /// first if the archive has none.
     Search(SearchArgs),
-    /// Rebuild the search index (<archive>/index) from the records under <archive>/papers.
+    /// Rebuild the search index (<archive>/index) from the archive.
     Reindex,
     /// Write synthetic papers (seeded, realistic German records) for tests and benchmarks.
     DemoCorpus(DemoCorpusArgs),

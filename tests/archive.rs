@@ -563,3 +563,72 @@ fn several_records_are_numbered_all_or_nothing() {
     assert_eq!(created[1]["reference"], "0002/2025-2");
     archive.assert_check();
 }
+
+#[test]
+fn new_signs_with_the_development_key_and_says_so() {
+    let archive = TempArchive::new(None);
+    let inputs = tempfile::tempdir().unwrap();
+    let a = unnumbered(inputs.path(), "a.toml", "2025-03-01");
+    let r = archive.run(&["new", "--json", a.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("created a DEVELOPMENT signing key"),
+        "{}",
+        r.stderr
+    );
+    let created: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let file = created["file"].as_str().unwrap();
+    let ca = archive
+        .path()
+        .join("entwicklungsschluessel/entwicklung-ca.pem");
+    let v = common::verify(std::path::Path::new(file), &[&ca]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    if have("pdfsig") {
+        let (_, out) = common::tool_output("pdfsig", &[file]);
+        assert!(out.contains("Signature is Valid"), "{out}");
+        assert!(out.contains("Total document signed"), "{out}");
+    }
+    let show = archive.run(&["show", "0001/2025"]);
+    assert!(show.stdout.contains("DEVELOPMENT key"), "{}", show.stdout);
+    // The second paper uses the same key, with the warning again.
+    let r = archive.run(&["new", a.to_str().unwrap()]);
+    assert!(r.stderr.contains("DEVELOPMENT key"), "{}", r.stderr);
+    assert!(!r.stderr.contains("created a DEVELOPMENT"), "{}", r.stderr);
+}
+
+#[test]
+fn new_papers_are_searchable_and_withdrawal_shows_in_search() {
+    let archive = TempArchive::new(None);
+    let inputs = tempfile::tempdir().unwrap();
+    let a = unnumbered(inputs.path(), "a.toml", "2025-03-01");
+    archive.new_paper(&a);
+    // The first search builds the index from the archive.
+    let hits = |q: &str| -> serde_json::Value {
+        let r = archive.run(&["search", "--json", q]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    };
+    assert_eq!(hits("Integrationskonzept")["gesamt"], 1);
+    let b = seed_with(inputs.path(), "b.toml", |t| {
+        t.lines()
+            .filter(|l| !l.starts_with("drucksachennummer"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace(
+                "Integrationskonzept für die Stadt Hagen",
+                "Trinkwasserbrunnen am Volkspark",
+            )
+    });
+    let reference = archive.new_paper(&b);
+    let found = hits("Trinkwasserbrunnen");
+    assert_eq!(found["gesamt"], 1, "{found}");
+    assert_eq!(
+        found["treffer"][0]["drucksachennummer"],
+        reference.as_str(),
+        "{found}"
+    );
+    let r = archive.run(&["withdraw", &reference, "--reason", "Doppelt eingereicht"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let found = hits("Trinkwasserbrunnen");
+    assert_eq!(found["treffer"][0]["status"], "zurueckgezogen", "{found}");
+}

@@ -66,11 +66,11 @@ fn doc(p: &Paper) -> IndexDoc {
 
 /// The six records of the project's archive (one of them non-public), read, not written.
 fn archive_docs() -> Vec<IndexDoc> {
-    let files = drucksache::search::records::record_files(&root().join("archive/papers")).unwrap();
+    let files = drucksache::archive::record_files(&root().join("archive/papers")).unwrap();
     assert_eq!(files.len(), 6);
     files
         .iter()
-        .map(|f| drucksache::search::records::load(f).unwrap())
+        .map(|f| doc(&Paper::load(f).unwrap()))
         .collect()
 }
 
@@ -667,7 +667,7 @@ fn non_public_papers_never_leak() {
 }
 
 fn copy_archive(to: &Path) {
-    for file in drucksache::search::records::record_files(&root().join("archive/papers")).unwrap() {
+    for file in drucksache::archive::record_files(&root().join("archive/papers")).unwrap() {
         let rel = file.strip_prefix(root().join("archive")).unwrap();
         let target = to.join(rel);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
@@ -737,7 +737,7 @@ fn cli_demo_corpus_is_deterministic_and_valid() {
             .arg(dir.path().join(out)));
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
-    let a = drucksache::search::records::record_files(&dir.path().join("a")).unwrap();
+    let a = drucksache::archive::record_files(&dir.path().join("a")).unwrap();
     assert_eq!(a.len(), 30);
     for file in &a {
         let twin = dir

@@ -14,7 +14,8 @@ use rusqlite::{Connection, OpenFlags};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The migrations, in order; the database's `user_version` counts how many have run.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
     reference        TEXT    NOT NULL UNIQUE,
@@ -87,7 +88,14 @@ CREATE TRIGGER events_keep BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'history is never deleted'); END;
 CREATE TRIGGER events_fixed BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'history never changes'); END;
-"#];
+"#,
+    r#"
+-- 2: who signed each rendition, and whether with the archive's development key.
+ALTER TABLE renditions ADD COLUMN signer TEXT;
+ALTER TABLE renditions ADD COLUMN development_key INTEGER NOT NULL DEFAULT 0
+    CHECK (development_key IN (0, 1));
+"#,
+];
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -110,6 +118,8 @@ pub enum DbError {
     ReadOnly { path: String },
     #[error("archive database: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("archive database: {0}")]
+    Corrupt(String),
 }
 
 /// Opens (creating if needed) the database with the settings every connection uses, and

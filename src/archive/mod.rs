@@ -21,7 +21,7 @@ use crate::model::{Kind, Paper};
 pub use check::CheckReport;
 pub use db::{DbError, SCHEMA_VERSION};
 pub use numbering::{Numbering, SchemeError};
-pub use publish::{ImportReport, PublishError, Publisher};
+pub use publish::{ImportReport, PublishError, Publisher, record_files};
 pub use store::{FileStore, StoreError, sha512_hex};
 
 /// The database file below the archive root.
@@ -187,6 +187,10 @@ pub struct Rendition {
     pub program_version: String,
     pub created_at: String,
     pub file: PathBuf,
+    /// The signing certificate's subject (`None`: not signed).
+    pub signer: Option<String>,
+    /// Signed with the archive's development key: not for production.
+    pub development_key: bool,
 }
 
 /// One step of a paper's history.
@@ -204,11 +208,15 @@ pub struct ListFilter {
     pub kind: Option<Kind>,
 }
 
-/// What the renderer contributes to a rendition row besides the bytes.
+/// What the producer (render, sign) contributes to a rendition row besides the bytes.
 #[derive(Debug, Clone)]
 pub struct Produced {
     pub pdf: Vec<u8>,
     pub template_sha512: String,
+    /// The signing certificate's subject, when the PDF is signed.
+    pub signer: Option<String>,
+    /// Signed with the archive's development key (not for production).
+    pub development_key: bool,
 }
 
 impl Archive {
@@ -361,14 +369,17 @@ impl Archive {
                 let (staged, produced) = files.next().expect("one file per numbered paper");
                 tx.execute(
                     "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
-                        program_version, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        program_version, created_at, signer, development_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         paper_id,
                         staged.sha512,
                         staged.size as i64,
                         produced.template_sha512,
                         crate::VERSION,
-                        now
+                        now,
+                        produced.signer,
+                        produced.development_key,
                     ],
                 )?;
                 created.push(Some(Created {
@@ -395,6 +406,53 @@ impl Archive {
             s.finish();
         }
         Ok(created)
+    }
+
+    /// Runs `f` while holding the archive's write lock (for one-time set-up such as creating
+    /// the development key, which concurrent processes must not do twice).
+    pub fn locked<T>(&mut self, f: impl FnOnce() -> T) -> Result<T, ArchiveError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f();
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Every paper's stored record with its status, oldest first (for the search index).
+    pub fn records(&self) -> Result<Vec<(Paper, Status)>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT reference, source_json, status FROM papers ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (reference, json, status) = row?;
+            let paper: Paper = serde_json::from_str(&json).map_err(|e| {
+                ArchiveError::Db(DbError::Corrupt(format!(
+                    "{reference}: the stored record cannot be read: {e}"
+                )))
+            })?;
+            out.push((paper, Status::from_db(&status)));
+        }
+        Ok(out)
+    }
+
+    /// One paper's stored record and status.
+    pub fn record(&self, reference: &str) -> Result<(Paper, Status), ArchiveError> {
+        let details = self.show(reference)?;
+        let paper = serde_json::from_value(details.source).map_err(|e| {
+            ArchiveError::Db(DbError::Corrupt(format!(
+                "{reference}: the stored record cannot be read: {e}"
+            )))
+        })?;
+        Ok((paper, details.summary.status))
     }
 
     /// Tracked record paths (relative, with `/`) that have been imported.
@@ -455,7 +513,8 @@ impl Archive {
             return Err(ArchiveError::NotFound(reference.to_string()));
         };
         let mut stmt = self.conn.prepare(
-            "SELECT sha512, size, template_sha512, program_version, created_at
+            "SELECT sha512, size, template_sha512, program_version, created_at, signer,
+                development_key
              FROM renditions WHERE paper_id = ?1 ORDER BY id",
         )?;
         details.renditions = stmt
@@ -468,6 +527,8 @@ impl Archive {
                     template_sha512: r.get(2)?,
                     program_version: r.get(3)?,
                     created_at: r.get(4)?,
+                    signer: r.get(5)?,
+                    development_key: r.get(6)?,
                 })
             })?
             .collect::<Result<_, _>>()?;

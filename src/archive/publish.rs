@@ -1,6 +1,6 @@
 //! The publish pipeline: an open archive plus what turns a paper into its stored PDF
-//! (validate → allocate → render → store → commit), and the import of the tracked records
-//! under `papers/` that are not in the database yet.
+//! (validate → allocate → render → sign → store → commit → index), and the import of the
+//! tracked records under `papers/` that are not in the database yet.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +8,8 @@ use super::{Archive, ArchiveError, BoxError, Created, Origin, PAPERS_DIR, Produc
 use crate::config::Settings;
 use crate::model::{InputError, Paper, SourceText};
 use crate::render::{RenderOptions, Renderer};
+use crate::search::{self, IndexDoc, RebuildStats, SearchError, SearchIndex};
+use crate::sign::{SignError, Signer};
 
 /// What [`Publisher::import_tracked`] did.
 #[derive(Debug, Default)]
@@ -18,11 +20,13 @@ pub struct ImportReport {
     pub refused: Vec<String>,
 }
 
-/// An archive with its renderer (built only when something needs rendering).
+/// An archive with its renderer and signer (each built only when something needs it).
 pub struct Publisher {
     archive: Archive,
     settings: Settings,
     renderer: Option<Renderer>,
+    /// The signing key and whether it is the archive's development key.
+    signer: Option<(Signer, bool)>,
 }
 
 impl Publisher {
@@ -33,6 +37,7 @@ impl Publisher {
             archive,
             settings: settings.clone(),
             renderer: None,
+            signer: None,
         };
         let report = publisher.import_tracked()?;
         for reference in &report.imported {
@@ -63,26 +68,70 @@ impl Publisher {
         Ok(self.renderer.as_ref().expect("just built"))
     }
 
-    /// Numbers, renders and stores a validated paper (see [`Archive::create`]).
-    pub fn create(&mut self, paper: Paper) -> Result<Created, PublishError> {
-        let created = self.create_from(paper, Origin::New)?;
-        Ok(created.expect("Archive::create returns None only for imports"))
+    /// The signing key: the configured one, else the archive's development key (created on
+    /// first use, under the write lock, with a loud warning).
+    fn signer(&mut self) -> Result<(), PublishError> {
+        if self.signer.is_some() {
+            return Ok(());
+        }
+        let signer = match &self.settings.signing_key {
+            Some(config) => (Signer::load(config)?, false),
+            None => {
+                let root = self.archive.root().to_path_buf();
+                let (signer, created) = self
+                    .archive
+                    .locked(|| crate::sign::dev::ensure_archive_key(&root))??;
+                if created {
+                    tracing::warn!(
+                        "created a DEVELOPMENT signing key in {}: papers signed with it are NOT valid for production; configure [signatur] in drucksache.toml",
+                        root.join(crate::sign::dev::ARCHIVE_KEY_DIR).display()
+                    );
+                }
+                (signer, true)
+            }
+        };
+        if signer.1 {
+            tracing::warn!(
+                "signing with the archive's DEVELOPMENT key (not for production): {}",
+                signer.0.subject()
+            );
+        }
+        self.signer = Some(signer);
+        Ok(())
     }
 
-    /// Numbers, renders (on all cores) and stores many papers, all or nothing, in one
-    /// transaction (see [`Archive::create_all`]).
+    /// Numbers, renders, signs and stores a validated paper (see [`Archive::create`]), then
+    /// indexes it.
+    pub fn create(&mut self, paper: Paper) -> Result<Created, PublishError> {
+        let created = self.create_from(paper, Origin::New)?;
+        let created = created.expect("Archive::create returns None only for imports");
+        self.index(std::slice::from_ref(&created.reference));
+        Ok(created)
+    }
+
+    /// Numbers, renders (on all cores), signs and stores many papers, all or nothing, in one
+    /// transaction (see [`Archive::create_all`]), then indexes them.
     pub fn create_all(&mut self, papers: Vec<Paper>) -> Result<Vec<Created>, PublishError> {
         self.renderer()?;
+        self.signer()?;
         let renderer = self.renderer.as_ref().expect("built above");
+        let signer = self.signer.as_ref().expect("loaded above");
         let items = papers.into_iter().map(|p| (p, Origin::New)).collect();
-        let created = self.archive.create_all(items, |numbered| {
-            renderer
-                .render_all(numbered, &RenderOptions::default())
-                .into_iter()
-                .map(|result| produced(renderer, result))
-                .collect()
-        })?;
-        Ok(created.into_iter().flatten().collect())
+        let created: Vec<Created> = self
+            .archive
+            .create_all(items, |numbered| {
+                renderer
+                    .render_all(numbered, &RenderOptions::default())
+                    .into_iter()
+                    .map(|result| produced(renderer, signer, result))
+                    .collect()
+            })?
+            .into_iter()
+            .flatten()
+            .collect();
+        let references: Vec<String> = created.iter().map(|c| c.reference.clone()).collect();
+        self.index(&references);
+        Ok(created)
     }
 
     fn create_from(
@@ -91,10 +140,69 @@ impl Publisher {
         origin: Origin,
     ) -> Result<Option<Created>, PublishError> {
         self.renderer()?;
+        self.signer()?;
         let renderer = self.renderer.as_ref().expect("built above");
-        let produce =
-            |paper: &Paper| produced(renderer, renderer.render(paper, &RenderOptions::default()));
+        let signer = self.signer.as_ref().expect("loaded above");
+        let produce = |paper: &Paper| {
+            produced(
+                renderer,
+                signer,
+                renderer.render(paper, &RenderOptions::default()),
+            )
+        };
         Ok(self.archive.create(paper, origin, produce)?)
+    }
+
+    /// Withdraws a paper and marks it in the search index.
+    pub fn withdraw(&mut self, reference: &str, reason: &str) -> Result<(), PublishError> {
+        self.archive.withdraw(reference, reason)?;
+        self.index(&[reference.to_string()]);
+        Ok(())
+    }
+
+    /// The search index, rebuilt from the archive first when it is missing or outdated.
+    pub fn search_index(&mut self) -> Result<SearchIndex, PublishError> {
+        let mut index = SearchIndex::open_or_create(&search::index_dir(self.archive.root()))?;
+        if !index.is_complete() {
+            self.rebuild_index(&mut index, |_| {})?;
+        }
+        Ok(index)
+    }
+
+    /// Replaces the index's content with every paper of the archive (non-public ones are
+    /// left out by the index itself). `progress` gets (done, total).
+    pub fn rebuild_index(
+        &mut self,
+        index: &mut SearchIndex,
+        mut progress: impl FnMut((u64, u64)),
+    ) -> Result<RebuildStats, PublishError> {
+        let records = self.archive.records()?;
+        let total = records.len() as u64;
+        let docs = records
+            .into_iter()
+            .map(|(paper, status)| index_doc(&paper, status));
+        Ok(index.rebuild(docs, |done| progress((done, total)))?)
+    }
+
+    /// Brings the index up to date for these papers. The archive is the truth and the index
+    /// is derived: a failure here is logged (run `drucksache reindex`), never an error of the
+    /// paper's creation.
+    fn index(&mut self, references: &[String]) {
+        let result = (|| -> Result<(), PublishError> {
+            let index = SearchIndex::open_or_create(&search::index_dir(self.archive.root()))?;
+            if !index.is_complete() {
+                // A missing or outdated index is rebuilt on its next use, papers included.
+                return Ok(());
+            }
+            for reference in references {
+                let (paper, status) = self.archive.record(reference)?;
+                index.add(&index_doc(&paper, status))?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            tracing::warn!("the search index was not updated ({e}); run `drucksache reindex`");
+        }
     }
 
     /// Imports every tracked record under `<archive>/papers/` that the database does not
@@ -103,12 +211,10 @@ impl Publisher {
     pub fn import_tracked(&mut self) -> Result<ImportReport, PublishError> {
         let mut report = ImportReport::default();
         let dir = self.archive.root().join(PAPERS_DIR);
-        let mut records = Vec::new();
-        collect_records(&dir, &mut records).map_err(|source| ArchiveError::Root {
+        let records = record_files(&dir).map_err(|source| ArchiveError::Root {
             path: dir.clone(),
             source,
         })?;
-        records.sort();
         let done = self.archive.imported_paths()?;
         for path in records {
             let rel = relative_name(self.archive.root(), &path);
@@ -145,21 +251,43 @@ impl Publisher {
     }
 }
 
-/// What the archive stores of one render.
+/// What the archive stores of one render: the PDF signed now.
 fn produced(
     renderer: &Renderer,
+    (signer, development_key): &(Signer, bool),
     result: Result<Vec<u8>, crate::render::RenderError>,
 ) -> Result<Produced, BoxError> {
+    let pdf = signer.sign(&result?, time::OffsetDateTime::now_utc())?;
     Ok(Produced {
-        pdf: result?,
+        pdf,
         template_sha512: renderer.template_sha512().to_string(),
+        signer: Some(signer.subject()),
+        development_key: *development_key,
     })
+}
+
+/// What the search index gets of an archived paper.
+fn index_doc(paper: &Paper, status: super::Status) -> IndexDoc {
+    let reference = paper.reference.as_deref().unwrap_or_default();
+    let doc = IndexDoc::from_paper(paper, reference);
+    match status {
+        super::Status::Active => doc,
+        super::Status::Withdrawn => doc.with_status(search::Status::Zurueckgezogen),
+    }
 }
 
 fn load(path: &Path) -> Result<(Paper, String), InputError> {
     let source = SourceText::read(path)?;
     let sha = sha512_hex(source.text.as_bytes());
     Ok((Paper::from_source(&source)?, sha))
+}
+
+/// Every record file (`.toml`, `.json`) below `dir`, sorted by path; none if `dir` is missing.
+pub fn record_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    collect_records(dir, &mut files)?;
+    files.sort();
+    Ok(files)
 }
 
 fn collect_records(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -199,4 +327,8 @@ pub enum PublishError {
     Archive(#[from] ArchiveError),
     #[error(transparent)]
     Render(#[from] crate::render::RenderError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
 }

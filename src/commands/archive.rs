@@ -95,14 +95,24 @@ fn describe(d: &PaperDetails) -> String {
     line("Record SHA-512", &d.source_sha512);
     out.push_str("Renditions:\n");
     for (i, r) in d.renditions.iter().enumerate() {
+        let signer = match (&r.signer, r.development_key) {
+            (None, _) => "not signed".to_string(),
+            (Some(s), false) => s.clone(),
+            (Some(s), true) => {
+                format!(
+                    "{s}\n     WARNING   signed with the archive's DEVELOPMENT key: not valid for production"
+                )
+            }
+        };
         out.push_str(&format!(
-            "  {}. {}  {} bytes  drucksache {}\n     SHA-512   {}\n     templates {}\n     file      {}\n",
+            "  {}. {}  {} bytes  drucksache {}\n     SHA-512   {}\n     templates {}\n     signed by {}\n     file      {}\n",
             i + 1,
             r.created_at,
             r.size,
             r.program_version,
             r.sha512,
             r.template_sha512,
+            signer,
             r.file.display()
         ));
     }
@@ -182,9 +192,7 @@ fn file_stem(reference: &str) -> String {
 
 pub fn withdraw(settings: &Settings, args: &WithdrawArgs) -> anyhow::Result<()> {
     let mut publisher = Publisher::open(settings)?;
-    publisher
-        .archive_mut()
-        .withdraw(&args.reference, &args.reason)?;
+    publisher.withdraw(&args.reference, &args.reason)?;
     println!("{} withdrawn", args.reference);
     Ok(())
 }

@@ -68,7 +68,11 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         if archive_error.is_some_and(ArchiveError::is_input_error) {
             return EXIT_INVALID;
         }
-        if let Some(e) = cause.downcast_ref::<SignError>() {
+        let sign_error = match cause.downcast_ref::<PublishError>() {
+            Some(PublishError::Sign(e)) => Some(e),
+            _ => cause.downcast_ref::<SignError>(),
+        };
+        if let Some(e) = sign_error {
             return if e.is_input_fault() {
                 EXIT_INVALID
             } else {

@@ -5,20 +5,17 @@ use std::io::IsTerminal;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{InvalidInputs, UsageError};
+use super::UsageError;
+use crate::archive::Publisher;
 use crate::cli::{DemoCorpusArgs, SearchArgs, SortArg};
 use crate::config::Settings;
 use crate::search::query::{parse_date, parse_years};
-use crate::search::records::{self, RecordError};
-use crate::search::{self, Filters, IndexDoc, Query, SearchIndex, SearchResults, Sort};
+use crate::search::{self, Filters, Query, SearchIndex, SearchResults, Sort};
 
 pub fn search(settings: &Settings, args: &SearchArgs) -> anyhow::Result<()> {
     let query = query_of(args)?;
-    let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
-    if !index.is_complete() {
-        eprintln!("Suchindex wird aufgebaut …");
-        rebuild(settings, &mut index)?;
-    }
+    let mut publisher = Publisher::open(settings)?;
+    let index = publisher.search_index()?;
     let results = index.search(&query)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
@@ -31,38 +28,15 @@ pub fn search(settings: &Settings, args: &SearchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Rebuilds the index from the archive's papers, with a progress bar on a terminal.
 pub fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let mut publisher = Publisher::open(settings)?;
     let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
-    rebuild(settings, &mut index)
-}
-
-pub fn demo_corpus(args: &DemoCorpusArgs) -> anyhow::Result<()> {
-    let paths = crate::demo::write_corpus(&args.out, args.count, args.seed, args.json)
-        .with_context(|| format!("cannot write to {}", args.out.display()))?;
-    println!("{} Vorlagen in {}", paths.len(), args.out.display());
-    Ok(())
-}
-
-/// Reads every record under `<archive>/papers` and replaces the index with them. Refuses
-/// (exit 2, index unchanged) when a record is invalid.
-fn rebuild(settings: &Settings, index: &mut SearchIndex) -> anyhow::Result<()> {
-    let papers = settings.archive.join("papers");
-    let files = records::record_files(&papers)
-        .with_context(|| format!("cannot read {}", papers.display()))?;
-    let mut docs: Vec<IndexDoc> = Vec::with_capacity(files.len());
-    let mut invalid = Vec::new();
-    for file in &files {
-        match records::load(file) {
-            Ok(doc) => docs.push(doc),
-            Err(RecordError::Invalid(e)) => invalid.push(e),
-            Err(e @ RecordError::Unnumbered(_)) => return Err(UsageError(e.to_string()).into()),
-        }
-    }
-    if !invalid.is_empty() {
-        return Err(InvalidInputs(invalid).into());
-    }
-    let bar = progress_bar(docs.len() as u64);
-    let stats = index.rebuild(docs.into_iter(), |n| bar.set_position(n))?;
+    let bar = progress_bar();
+    let stats = publisher.rebuild_index(&mut index, |(done, total)| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
     bar.finish_and_clear();
     eprintln!(
         "Suchindex {}: {} Vorlagen indexiert, {} nicht öffentliche ausgelassen",
@@ -73,12 +47,19 @@ fn rebuild(settings: &Settings, index: &mut SearchIndex) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub fn demo_corpus(args: &DemoCorpusArgs) -> anyhow::Result<()> {
+    let paths = crate::demo::write_corpus(&args.out, args.count, args.seed, args.json)
+        .with_context(|| format!("cannot write to {}", args.out.display()))?;
+    println!("{} Vorlagen in {}", paths.len(), args.out.display());
+    Ok(())
+}
+
 /// A progress bar on standard error, drawn only when it is a terminal.
-fn progress_bar(total: u64) -> ProgressBar {
+fn progress_bar() -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} Vorlagen ({per_sec}, noch {eta})")
             .expect("valid template"),

@@ -5,7 +5,6 @@
 //! - [`document`]: [`IndexDoc`], what the index knows of a paper.
 //! - [`query`]: what users type, parsed (never fails).
 //! - [`index`]: [`SearchIndex`]: open/rebuild/add/search, facets, snippets, suggestions.
-//! - [`records`]: reading the records under `<archive>/papers/` to index them.
 //!
 //! **Invariant: non-public papers never enter the index.** [`SearchIndex::add`] and
 //! [`SearchIndex::rebuild`] check [`IndexDoc::is_publishable`] themselves, so every public
@@ -16,7 +15,6 @@ pub mod compound;
 pub mod document;
 pub mod index;
 pub mod query;
-pub mod records;
 pub mod schema;
 
 use std::path::PathBuf;

@@ -246,8 +246,19 @@ pub fn ensure_archive_key(archive_dir: &Path) -> Result<(Signer, bool), SignErro
     if files.key.exists() {
         return Ok((Signer::load(&files.key_config())?, false));
     }
+    // Written beside the final folder and renamed into place, so an interrupted creation
+    // never leaves half a key where the next run would look for one.
+    let staging = archive_dir.join(format!("{ARCHIVE_KEY_DIR}.neu"));
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SignError::Write { path, source }
+    };
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(write_err(&staging))?;
+    }
     let keys = generate(Algorithm::Rsa, "drucksache", OffsetDateTime::now_utc())?;
-    write_dev_keys(&dir, &keys)?;
+    write_dev_keys(&staging, &keys)?;
+    std::fs::rename(&staging, &dir).map_err(write_err(&dir))?;
     Ok((keys.signer()?, true))
 }
 
