@@ -160,15 +160,6 @@ impl Publisher {
         Ok(())
     }
 
-    /// The search index, rebuilt from the archive first when it is missing or outdated.
-    pub fn search_index(&mut self) -> Result<SearchIndex, PublishError> {
-        let mut index = SearchIndex::open_or_create(&search::index_dir(self.archive.root()))?;
-        if !index.is_complete() {
-            self.rebuild_index(&mut index, |_| {})?;
-        }
-        Ok(index)
-    }
-
     /// Replaces the index's content with every paper of the archive (non-public ones are
     /// left out by the index itself). `progress` gets (done, total).
     pub fn rebuild_index(

@@ -15,7 +15,11 @@ use crate::search::{self, Filters, Query, SearchIndex, SearchResults, Sort};
 pub fn search(settings: &Settings, args: &SearchArgs) -> anyhow::Result<()> {
     let query = query_of(args)?;
     let mut publisher = Publisher::open(settings)?;
-    let index = publisher.search_index()?;
+    let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
+    if !index.is_complete() {
+        eprintln!("Suchindex wird aufgebaut …");
+        publisher.rebuild_index(&mut index, |_| {})?;
+    }
     let results = index.search(&query)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
