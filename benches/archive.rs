@@ -1,7 +1,7 @@
 //! `cargo bench --bench archive`: what the archive adds to a render. Creates 1,000 distinct
-//! papers with `Publisher::create` in one process (allocate, render, store with fsyncs,
-//! commit) and renders the same papers bare, interleaved, and prints both medians, the
-//! difference and papers/s. `DRUCKSACHE_BENCH_DIR` puts the archive on another file system
+//! papers with `Publisher::create` in one process (allocate, render, sign, store with fsyncs,
+//! commit, index) and renders and signs the same papers bare, interleaved, and prints both
+//! medians, the difference and papers/s. `DRUCKSACHE_BENCH_DIR` puts the archive on another file system
 //! (default: a temporary directory).
 
 use std::path::Path;
@@ -35,6 +35,9 @@ fn main() {
     .expect("archive configuration");
     let seed = Paper::load(&root.join("archive/papers/2012/0310-2012.toml")).expect("seed");
     let mut publisher = Publisher::open(&settings).expect("archive");
+    // The same development key `new` uses, for the bare render + sign.
+    let (signer, _) = drucksache::sign::dev::ensure_archive_key(dir.path()).expect("key");
+    let now = time::OffsetDateTime::now_utc();
     let options = RenderOptions::default();
     println!("archive in {}", dir.path().display());
 
@@ -51,7 +54,8 @@ fn main() {
         numbered.reference = Some(format!("{:04}/2025", i + 1));
         let renderer = publisher.renderer().unwrap();
         let start = Instant::now();
-        std::hint::black_box(renderer.render(&numbered, &options).unwrap());
+        let pdf = renderer.render(&numbered, &options).unwrap();
+        std::hint::black_box(signer.sign(&pdf, now).unwrap());
         bare.push(start.elapsed().as_secs_f64() * 1000.0);
 
         let start = Instant::now();
@@ -67,7 +71,7 @@ fn main() {
     let p90 = |v: &Vec<f64>| v[v.len() * 9 / 10];
     let (mb, mn) = (median(&mut bare), median(&mut new));
     println!(
-        "bare render: median {mb:.2} ms (p90 {:.2}); new (allocate, render, store, commit): median {mn:.2} ms (p90 {:.2})",
+        "bare render + sign: median {mb:.2} ms (p90 {:.2}); new (allocate, render, sign, store, commit, index): median {mn:.2} ms (p90 {:.2})",
         p90(&bare),
         p90(&new)
     );
@@ -97,7 +101,7 @@ fn main() {
         let renderer = publisher.renderer().unwrap();
         let start = Instant::now();
         for r in renderer.render_all(&numbered, &options) {
-            std::hint::black_box(r.unwrap());
+            std::hint::black_box(signer.sign(&r.unwrap(), now).unwrap());
         }
         bare_total += start.elapsed().as_secs_f64() * 1000.0;
         let start = Instant::now();
@@ -105,7 +109,7 @@ fn main() {
         new_total += start.elapsed().as_secs_f64() * 1000.0;
     }
     println!(
-        "batches of {batch}: bare render {:.2} ms per paper, new {:.2} ms per paper: the archive adds {:.2} ms per paper; {:.0} papers/s",
+        "batches of {batch}: bare render + sign {:.2} ms per paper, new {:.2} ms per paper: the archive adds {:.2} ms per paper; {:.0} papers/s",
         bare_total / count as f64,
         new_total / count as f64,
         (new_total - bare_total) / count as f64,

@@ -18,6 +18,9 @@ fn four_processes_times_fifty_get_two_hundred_gap_free_numbers() {
     let archive = Arc::new(TempArchive::new(None));
     let inputs = tempfile::tempdir().unwrap();
     let record = unnumbered(inputs.path(), "a.toml", "2025-03-01");
+    // With a search index, every `new` also adds its paper there: the processes take turns.
+    let r = archive.run(&["search", "Integrationskonzept"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let start = Arc::new(Barrier::new(4));
     let workers: Vec<_> = (0..4)
         .map(|_| {
@@ -42,6 +45,13 @@ fn four_processes_times_fifty_get_two_hundred_gap_free_numbers() {
     listed.sort();
     assert_eq!(listed, expected);
     archive.assert_check();
+    let r = archive.run(&["search", "--json", "Integrationskonzept"]);
+    let found: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        found["gesamt"], 200,
+        "every paper was indexed: {}",
+        r.stderr
+    );
 }
 
 /// After a kill: the archive checks clean, holds exactly the numbers 1…k, and the next `new`

@@ -179,18 +179,28 @@ impl Publisher {
     /// is derived: a failure here is logged (run `drucksache reindex`), never an error of the
     /// paper's creation.
     fn index(&mut self, references: &[String]) {
-        let result = (|| -> Result<(), PublishError> {
-            let index = SearchIndex::open_or_create(&search::index_dir(self.archive.root()))?;
+        let mut docs = Vec::new();
+        for reference in references {
+            match self.archive.record(reference) {
+                Ok((paper, status)) => docs.push(index_doc(&paper, status)),
+                Err(e) => tracing::warn!("{reference}: {e}"),
+            }
+        }
+        let dir = search::index_dir(self.archive.root());
+        // Under the archive's write lock: processes that create papers at the same time take
+        // turns with the index writer (it is released when `index` is dropped).
+        let result = self.archive.locked(|| -> Result<(), PublishError> {
+            let index = SearchIndex::open_or_create(&dir)?;
             if !index.is_complete() {
                 // A missing or outdated index is rebuilt on its next use, papers included.
                 return Ok(());
             }
-            for reference in references {
-                let (paper, status) = self.archive.record(reference)?;
-                index.add(&index_doc(&paper, status))?;
+            for doc in &docs {
+                index.add(doc)?;
             }
             Ok(())
-        })();
+        });
+        let result = result.map_err(PublishError::from).and_then(|r| r);
         if let Err(e) = result {
             tracing::warn!("the search index was not updated ({e}); run `drucksache reindex`");
         }
