@@ -2,25 +2,14 @@
 
 use anyhow::Context;
 
-use super::{InvalidInputs, write_atomically};
+use super::{load_all, write_atomically};
 use crate::archive::{ArchiveError, ListFilter, PaperDetails, PublishError, Publisher, Status};
 use crate::cli::{BackupArgs, CheckArgs, ExportArgs, ListArgs, NewArgs, ShowArgs, WithdrawArgs};
 use crate::config::Settings;
-use crate::model::Paper;
 
 pub fn new(settings: &Settings, args: &NewArgs) -> anyhow::Result<()> {
     // Validate before the archive is even opened: bad input allocates nothing.
-    let mut papers = Vec::new();
-    let mut invalid = Vec::new();
-    for input in &args.inputs {
-        match Paper::load(input) {
-            Ok(paper) => papers.push(paper),
-            Err(e) => invalid.push(e),
-        }
-    }
-    if !invalid.is_empty() {
-        return Err(InvalidInputs(invalid).into());
-    }
+    let mut papers = load_all(&args.inputs)?;
     let mut publisher = Publisher::open(settings)?;
     let created = if let [input] = &args.inputs[..] {
         let paper = papers.pop().expect("one paper");

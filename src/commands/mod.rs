@@ -14,7 +14,7 @@ use anyhow::Context;
 use crate::archive::{ArchiveError, PublishError};
 use crate::cli::{Cli, Command};
 use crate::config::{ConfigError, Overrides, Settings};
-use crate::model::InputError;
+use crate::model::{InputError, Paper};
 use crate::render::RenderError;
 use crate::sign::SignError;
 
@@ -92,6 +92,24 @@ pub struct UsageError(pub String);
 #[derive(Debug, thiserror::Error)]
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct InvalidInputs(pub Vec<InputError>);
+
+/// Reads and validates every record before anything else happens: one bad input stops the
+/// whole command (bad input changes nothing), and every problem of every input is reported.
+pub(crate) fn load_all(inputs: &[std::path::PathBuf]) -> Result<Vec<Paper>, InvalidInputs> {
+    let mut papers = Vec::new();
+    let mut invalid = Vec::new();
+    for input in inputs {
+        match Paper::load(input) {
+            Ok(paper) => papers.push(paper),
+            Err(e) => invalid.push(e),
+        }
+    }
+    if invalid.is_empty() {
+        Ok(papers)
+    } else {
+        Err(InvalidInputs(invalid))
+    }
+}
 
 /// Writes to a temporary file beside `path`, then renames it into place: a reader never sees
 /// half a PDF, and a failure leaves no file behind.

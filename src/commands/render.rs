@@ -4,26 +4,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::{InvalidInputs, UsageError, write_atomically};
+use super::{UsageError, load_all, write_atomically};
 use crate::cli::RenderArgs;
 use crate::config::Settings;
-use crate::model::Paper;
 use crate::render::{RenderOptions, Renderer};
 
 pub fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<()> {
     let outputs = output_paths(args)?;
     // Validate every input before rendering anything: bad input writes nothing.
-    let mut papers = Vec::new();
-    let mut invalid = Vec::new();
-    for input in &args.inputs {
-        match Paper::load(input) {
-            Ok(paper) => papers.push(paper),
-            Err(e) => invalid.push(e),
-        }
-    }
-    if !invalid.is_empty() {
-        return Err(InvalidInputs(invalid).into());
-    }
+    let papers = load_all(&args.inputs)?;
 
     let renderer = Renderer::new(
         settings.letterhead.clone(),
