@@ -12,10 +12,6 @@ use drucksache::config::{Overrides, Settings};
 use drucksache::model::Paper;
 use drucksache::render::RenderOptions;
 
-/// The binary's allocator, so the figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = match std::env::var_os("DRUCKSACHE_BENCH_DIR") {

@@ -6,11 +6,6 @@ use clap::Parser;
 use drucksache::cli::Cli;
 use drucksache::commands;
 
-/// mimalloc: Typst allocates a lot; glibc's malloc cost ~14 % of a render and scales worse
-/// across threads (see README, Benchmarks).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
