@@ -471,7 +471,7 @@ fn backup_is_a_complete_archive() {
 fn tracked_records_are_imported_on_first_use() {
     let archive = TempArchive::new(None);
     let papers = archive.path().join("papers");
-    copy_dir(&root().join("archive/papers"), &papers);
+    common::copy_tracked_records(archive.path());
     // A broken record is reported and skipped; the others come in.
     std::fs::write(
         papers.join("2013/broken.toml"),
@@ -507,19 +507,6 @@ fn tracked_records_are_imported_on_first_use() {
     assert_eq!(archive.new_paper(&next), "0102/2013");
     std::fs::remove_file(papers.join("2013/broken.toml")).unwrap();
     archive.assert_check();
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let target = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &target);
-        } else {
-            std::fs::copy(&p, &target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -653,7 +653,7 @@ fn non_public_papers_never_leak() {
 
     // The CLI, on an archive holding the non-public record.
     let archive = dir.path().join("archive");
-    copy_archive(&archive);
+    common::copy_tracked_records(&archive);
     for q in ["Quellenweg", "Flurstück", "Quellenwek", "nummer:0412/2012"] {
         let r = run(drucksache()
             .env("DRUCKSACHE_ARCHIVE", &archive)
@@ -666,20 +666,11 @@ fn non_public_papers_never_leak() {
     }
 }
 
-fn copy_archive(to: &Path) {
-    for file in drucksache::archive::record_files(&root().join("archive/papers")).unwrap() {
-        let rel = file.strip_prefix(root().join("archive")).unwrap();
-        let target = to.join(rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&file, target).unwrap();
-    }
-}
-
 #[test]
 fn cli_search_builds_the_index_first_and_reindex_rebuilds_it() {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("archive");
-    copy_archive(&archive);
+    common::copy_tracked_records(&archive);
     let r = run(drucksache().env("DRUCKSACHE_ARCHIVE", &archive).args([
         "search",
         "Integrationskonzepte",

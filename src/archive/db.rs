@@ -228,4 +228,34 @@ mod tests {
         let err = open(&path).unwrap_err().to_string();
         assert!(err.contains("newer drucksache"), "{err}");
     }
+
+    #[test]
+    fn an_archive_of_schema_1_gets_the_later_migrations_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
+        old.pragma_update(None, "user_version", 1).unwrap();
+        old.execute_batch(
+            "INSERT INTO papers (reference, year, seq, allocated, kind, public, date, subject,
+                department, source_json, source_sha512, created_at, modified_at)
+             VALUES ('0001/2026', 2026, 1, 1, 'beschlussvorlage', 1, '2026-01-02', 'S', '55 X',
+                '{}', 'h', 't', 't');
+             INSERT INTO renditions (paper_id, sha512, size, template_sha512, program_version,
+                created_at) VALUES (1, 'f', 1, 't', '0.1.0', 't');",
+        )
+        .unwrap();
+        drop(old);
+        let conn = open(&path).unwrap();
+        let (version, signer, development): (i64, Option<String>, bool) = conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version), signer, development_key
+                 FROM renditions",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!((signer, development), (None, false));
+    }
 }

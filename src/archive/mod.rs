@@ -4,7 +4,8 @@
 //!
 //! Layout under the archive root:
 //! `drucksache.toml` (configuration, tracked), `papers/` (historical records, tracked),
-//! `archive.sqlite` (+ `-wal`, `-shm`), `files/<xx>/<sha512>.pdf`, `files/tmp/` (generated).
+//! `archive.sqlite` (+ `-wal`, `-shm`), `files/<xx>/<sha512>.pdf`, `files/tmp/`, `index/`,
+//! `entwicklungsschluessel/` (generated).
 
 mod check;
 mod db;
@@ -241,14 +242,6 @@ impl Archive {
 
     pub fn root(&self) -> &Path {
         &self.root
-    }
-
-    pub fn store(&self) -> &FileStore {
-        &self.store
-    }
-
-    pub fn numbering(&self) -> &Numbering {
-        &self.numbering
     }
 
     /// Settles interrupted writes under the write lock, so no writer is mid-way.
