@@ -186,7 +186,9 @@ impl FileStore {
                 }
                 None => actions.push(format!("removed the stray file tmp/{name}")),
             }
-            fs::remove_file(&tmp_path).map_err(io_error("cannot remove", &tmp_path))?;
+            // The writer of a committed file removes its mark after the commit, without the
+            // lock: it may have done so since the folder was read.
+            remove_if_present(&tmp_path)?;
         }
         Ok(actions)
     }
@@ -304,6 +306,24 @@ mod tests {
         assert_eq!(store.list().unwrap().files, vec![a_sha.clone()]);
         assert_eq!(store.read_verified(&a_sha).unwrap(), b"committed");
         a.finish(); // the mark is gone already: no error
+
+        // A writer that committed removes its own mark without the lock, possibly while
+        // another process's recovery is looking at it.
+        let c = store
+            .stage(b"committed, mark removed during recovery")
+            .unwrap();
+        let c_sha = c.sha512.clone();
+        let c_mark = c.tmp_path.clone();
+        let actions = store
+            .recover(|sha| {
+                assert_eq!(sha, c_sha);
+                std::fs::remove_file(&c_mark).unwrap();
+                true
+            })
+            .unwrap();
+        assert_eq!(actions.len(), 1, "{actions:?}");
+        assert!(store.path(&c_sha).is_file());
+        c.finish();
 
         // Same bytes again: same file.
         let again = store.stage(b"committed").unwrap();
