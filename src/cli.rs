@@ -68,6 +68,27 @@ pub enum Command {
     Sign(SignArgs),
     /// Check every signature of a PDF; exit 0 only when all are intact and valid.
     Verify(VerifyArgs),
+    /// Run the service: citizen search pages, the admin API (/api/v1), OParl 1.1 (/oparl/v1).
+    /// Imports tracked records and builds the search index on first start; stops cleanly on
+    /// Ctrl-C or SIGTERM after finishing the requests in flight.
+    Serve(ServeArgs),
+    /// Make a new admin API token. Prints the token (shown once) and the [[dienst.token]]
+    /// entry for drucksache.toml, which keeps only its SHA-256.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: [dienst] adresse, else 127.0.0.1:8080].
+    #[arg(long, env = "DRUCKSACHE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Who gets the token (shown in the service log), e.g. "Fachverfahren Sitzungsdienst".
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,41 @@ pub struct Settings {
     pub numbering: Numbering,
     /// The signing key from `[signatur]`, if configured.
     pub signing_key: Option<KeyConfig>,
+    /// `[dienst]`: how `serve` listens and whom the admin API admits.
+    pub service: ServiceSettings,
+}
+
+/// `[dienst]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceSettings {
+    /// Address `serve` listens on (default `127.0.0.1:8080`).
+    pub listen: String,
+    /// Public base URL for absolute links (OParl ids), without a trailing `/`; default
+    /// `http://<listen>`.
+    pub base_url: Option<String>,
+    /// Bearer tokens of the admin API, by their SHA-256.
+    pub tokens: Vec<ApiToken>,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        ServiceSettings {
+            listen: DEFAULT_LISTEN.into(),
+            base_url: None,
+            tokens: Vec::new(),
+        }
+    }
+}
+
+/// Default listen address of `serve`.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// One admin API token: who holds it and the SHA-256 of its secret (the secret itself is
+/// never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub name: String,
+    pub sha256: [u8; 32],
 }
 
 /// What the command line and environment said (clap fills this; `None` = not given).
@@ -56,6 +91,61 @@ struct ConfigFile {
     #[serde(default)]
     nummern: NummernSection,
     signatur: Option<SignaturSection>,
+    #[serde(default)]
+    dienst: DienstSection,
+}
+
+/// `[dienst]`: the service.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DienstSection {
+    adresse: Option<String>,
+    basis_url: Option<String>,
+    /// `[[dienst.token]]` entries, as `drucksache token` prints them.
+    #[serde(default)]
+    token: Vec<TokenEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenEntry {
+    name: String,
+    sha256: String,
+}
+
+impl DienstSection {
+    fn resolve(self) -> Result<ServiceSettings, String> {
+        let mut tokens = Vec::new();
+        for (i, entry) in self.token.into_iter().enumerate() {
+            let mut sha256 = [0u8; 32];
+            hex::decode_to_slice(entry.sha256.trim(), &mut sha256).map_err(|_| {
+                format!(
+                    "[[dienst.token]] {} ({}): sha256 must be 64 hex digits, as `drucksache token` prints it",
+                    i + 1,
+                    entry.name
+                )
+            })?;
+            tokens.push(ApiToken {
+                name: entry.name,
+                sha256,
+            });
+        }
+        let base_url = self
+            .basis_url
+            .map(|url| url.trim_end_matches('/').to_string());
+        if let Some(url) = &base_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(format!(
+                "[dienst] basis_url: {url} must start with http:// or https://"
+            ));
+        }
+        Ok(ServiceSettings {
+            listen: self.adresse.unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            base_url,
+            tokens,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -219,7 +309,15 @@ impl Settings {
             }
             None => None,
         };
+        let service = file
+            .dienst
+            .resolve()
+            .map_err(|message| ConfigError::Invalid {
+                path: config_file.clone().unwrap_or_default(),
+                message,
+            })?;
         Ok(Settings {
+            service,
             signing_key,
             archive: overrides.archive,
             letterhead: Letterhead {

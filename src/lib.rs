@@ -9,6 +9,7 @@ pub mod demo;
 pub mod model;
 pub mod render;
 pub mod search;
+pub mod server;
 pub mod sign;
 
 /// The program version, recorded with every rendition.

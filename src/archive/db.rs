@@ -14,7 +14,7 @@ use rusqlite::{Connection, OpenFlags};
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The migrations, in order; the database's `user_version` counts how many have run.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
@@ -94,6 +94,22 @@ BEGIN SELECT RAISE(ABORT, 'history never changes'); END;
 ALTER TABLE renditions ADD COLUMN signer TEXT;
 ALTER TABLE renditions ADD COLUMN development_key INTEGER NOT NULL DEFAULT 0
     CHECK (development_key IN (0, 1));
+"#,
+    r#"
+-- 3: what the public routes of the service need, derived from each row (never stored
+-- twice): the day from which a paper may be shown (NULL: never; it is public and either
+-- released or blocked only until a date), and the URL slug of its reference.
+ALTER TABLE papers ADD COLUMN published_from TEXT GENERATED ALWAYS AS (
+    CASE WHEN public = 1 AND (
+            json_extract(source_json, '$.verfuegung.veroeffentlichung') = 1
+            OR json_extract(source_json, '$.verfuegung.gesperrt_bis') IS NOT NULL)
+        THEN coalesce(date(json_extract(source_json, '$.verfuegung.gesperrt_bis'), '+1 day'),
+                      '0000-01-01')
+    END) VIRTUAL;
+ALTER TABLE papers ADD COLUMN slug TEXT GENERATED ALWAYS AS (
+    lower(replace(replace(reference, '/', '-'), ' ', '-'))) VIRTUAL;
+CREATE INDEX papers_slug ON papers (slug);
+CREATE INDEX papers_modified ON papers (modified_at);
 "#,
 ];
 

@@ -10,6 +10,7 @@
 mod check;
 mod db;
 pub mod numbering;
+mod public;
 mod publish;
 mod store;
 
@@ -22,6 +23,7 @@ use crate::model::{Kind, Paper};
 pub use check::CheckReport;
 pub use db::{DbError, SCHEMA_VERSION};
 pub use numbering::{Numbering, SchemeError};
+pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition, is_slug, slug};
 pub use publish::{ImportReport, PublishError, Publisher, record_files};
 pub use store::{FileStore, StoreError, sha512_hex};
 
@@ -238,6 +240,19 @@ impl Archive {
         };
         archive.recover()?;
         Ok(archive)
+    }
+
+    /// Opens the archive for reading alongside a process that has it open with
+    /// [`Archive::open`] (which settled interrupted writes): the service's read connections.
+    pub fn open_reader(root: &Path, numbering: Numbering) -> Result<Archive, ArchiveError> {
+        let conn = db::open(&root.join(DB_FILE))?;
+        let store = FileStore::open(root.join(FILES_DIR))?;
+        Ok(Archive {
+            root: root.to_path_buf(),
+            conn,
+            store,
+            numbering,
+        })
     }
 
     pub fn root(&self) -> &Path {

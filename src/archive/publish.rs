@@ -3,6 +3,7 @@
 //! tracked records under `papers/` that are not in the database yet.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::{Archive, ArchiveError, BoxError, Created, Origin, PAPERS_DIR, Produced, sha512_hex};
 use crate::config::Settings;
@@ -24,7 +25,7 @@ pub struct ImportReport {
 pub struct Publisher {
     archive: Archive,
     settings: Settings,
-    renderer: Option<Renderer>,
+    renderer: Option<Arc<Renderer>>,
     /// The signing key and whether it is the archive's development key.
     signer: Option<(Signer, bool)>,
 }
@@ -58,14 +59,20 @@ impl Publisher {
     }
 
     /// The renderer, built on first use.
-    pub fn renderer(&mut self) -> Result<&Renderer, PublishError> {
+    pub fn renderer(&mut self) -> Result<&Arc<Renderer>, PublishError> {
         if self.renderer.is_none() {
-            self.renderer = Some(Renderer::new(
+            self.renderer = Some(Arc::new(Renderer::new(
                 self.settings.letterhead.clone(),
                 self.settings.template_dir.as_deref(),
-            )?);
+            )?));
         }
         Ok(self.renderer.as_ref().expect("just built"))
+    }
+
+    /// The renderer, shared with whoever else renders in this process (the service's
+    /// previews), so that fonts, templates and caches exist once.
+    pub fn share_renderer(&mut self) -> Result<Arc<Renderer>, PublishError> {
+        Ok(Arc::clone(self.renderer()?))
     }
 
     /// The signing key: the configured one, else the archive's development key (created on

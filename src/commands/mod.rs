@@ -5,6 +5,7 @@
 mod archive;
 mod render;
 mod search;
+mod serve;
 mod sign;
 
 use std::path::Path;
@@ -45,6 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen(args) => sign::keygen(&settings, &args),
         Command::Sign(args) => sign::sign(&settings, &args),
         Command::Verify(args) => sign::verify(&args),
+        Command::Serve(args) => serve::serve(&settings, &args),
+        Command::Token(args) => serve::token(&args),
     }
 }
 

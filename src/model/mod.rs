@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use date::Date;
 pub use input::{Format, MAX_INPUT_BYTES, Position, SourceText};
-pub use validate::{FieldError, InputError};
+pub use validate::{FieldError, InputError, schema};
 
 /// A council paper (Vorlage, Drucksache) as the administration writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

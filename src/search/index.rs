@@ -297,6 +297,9 @@ impl SearchIndex {
             Ok(())
         })?;
         std::fs::write(&marker, marker_text()).map_err(io_error(&self.dir))?;
+        // Let go of the writer (and its lock on the index): a long-lived handle that was
+        // rebuilt once, like the service's, must not keep other writers out.
+        drop(self.writer.lock().unwrap_or_else(|e| e.into_inner()).take());
         self.reader.reload().map_err(tantivy_error(&self.dir))?;
         self.complete = true;
         Ok(stats)
@@ -332,6 +335,12 @@ impl SearchIndex {
             writer.commit()?;
             Ok(())
         })?;
+        self.reader.reload().map_err(tantivy_error(&self.dir))
+    }
+
+    /// Makes what other writers (other processes, other handles) committed visible to
+    /// searches now instead of after the reader's polling delay.
+    pub fn reload(&self) -> Result<(), SearchError> {
         self.reader.reload().map_err(tantivy_error(&self.dir))
     }
 

@@ -1,0 +1,374 @@
+//! What the public may see of the archive: read-only queries that return only papers that
+//! are public and released on a given day (the service's citizen pages, search API and OParl
+//! go through here and nowhere else).
+//!
+//! "Released" is the derived column `published_from` (migration 3): a paper is shown from
+//! that day on; `NULL` means never (not public, or publication not released).
+
+use std::path::PathBuf;
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Archive, ArchiveError, DbError, Status};
+use crate::model::{Date, Paper};
+
+/// One paper as the public routes show it.
+#[derive(Debug, Clone)]
+pub struct PublicPaper {
+    /// Row id: the stable id of OParl URLs.
+    pub id: i64,
+    pub reference: String,
+    /// The reference as a URL segment (`0310/2012` → `0310-2012`).
+    pub slug: String,
+    pub status: Status,
+    pub withdrawn_reason: Option<String>,
+    /// RFC 3339 times of the row.
+    pub created_at: String,
+    pub modified_at: String,
+    /// The stored record.
+    pub paper: Paper,
+    /// Oldest first; the last one is the current PDF.
+    pub renditions: Vec<PublicRendition>,
+    /// The paper this one supplements, if that one is public too.
+    pub parent: Option<PaperLink>,
+    /// Public supplements (Ergänzungsvorlagen) of this paper.
+    pub supplements: Vec<PaperLink>,
+}
+
+/// A reference to another public paper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaperLink {
+    pub id: i64,
+    pub reference: String,
+    pub slug: String,
+}
+
+/// One stored PDF of a public paper.
+#[derive(Debug, Clone)]
+pub struct PublicRendition {
+    /// Row id: the id of OParl's File.
+    pub id: i64,
+    pub sha512: String,
+    pub size: u64,
+    pub created_at: String,
+    pub signer: Option<String>,
+    pub development_key: bool,
+    /// Where the file is in the store.
+    pub path: PathBuf,
+}
+
+/// Restricts a list to rows created or modified in a time window (RFC 3339 bounds,
+/// inclusive), as OParl's `created_since` & co. ask.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeWindow {
+    pub created_since: Option<String>,
+    pub created_until: Option<String>,
+    pub modified_since: Option<String>,
+    pub modified_until: Option<String>,
+}
+
+/// The slug of a reference: lowercase ASCII, `/` and spaces as `-` (the same expression as
+/// the `slug` column).
+pub fn slug(reference: &str) -> String {
+    reference
+        .chars()
+        .map(|c| match c {
+            '/' | ' ' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Whether `text` can be a slug at all: letters, digits, `-`, `_` and `.` (but not `..`),
+/// at most 100 characters. Anything else is not looked up.
+pub fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 100
+        && !text.contains("..")
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+const PAPER_COLUMNS: &str = "id, reference, slug, status, withdrawn_reason, created_at, \
+    modified_at, source_json, parent_reference";
+
+impl Archive {
+    /// The public paper with this slug, if it is released on `today`.
+    pub fn public_paper_by_slug(
+        &self,
+        slug: &str,
+        today: Date,
+    ) -> Result<Option<PublicPaper>, ArchiveError> {
+        if !is_slug(slug) {
+            return Ok(None);
+        }
+        self.public_paper_where("slug = ?1", slug, today)
+    }
+
+    /// The public paper with this row id, if it is released on `today`.
+    pub fn public_paper_by_id(
+        &self,
+        id: i64,
+        today: Date,
+    ) -> Result<Option<PublicPaper>, ArchiveError> {
+        self.public_paper_where("id = ?1", id, today)
+    }
+
+    fn public_paper_where(
+        &self,
+        condition: &str,
+        key: impl rusqlite::ToSql,
+        today: Date,
+    ) -> Result<Option<PublicPaper>, ArchiveError> {
+        let sql = format!(
+            "SELECT {PAPER_COLUMNS} FROM papers
+             WHERE {condition} AND published_from <= ?2 ORDER BY id LIMIT 1"
+        );
+        let row = self
+            .conn
+            .query_row(&sql, params![key, today.to_string()], raw_paper)
+            .optional()?;
+        match row {
+            Some(raw) => Ok(Some(self.complete(raw, today)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One page of the public papers (ordered by id) in `window`, and how many there are in
+    /// all.
+    pub fn public_papers(
+        &self,
+        window: &ChangeWindow,
+        offset: u64,
+        limit: u64,
+        today: Date,
+    ) -> Result<(u64, Vec<PublicPaper>), ArchiveError> {
+        // As instants, whatever the offset and fraction digits of either side.
+        const WHERE: &str = "published_from <= ?1
+             AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
+             AND (?3 IS NULL OR julianday(created_at) <= julianday(?3))
+             AND (?4 IS NULL OR julianday(modified_at) >= julianday(?4))
+             AND (?5 IS NULL OR julianday(modified_at) <= julianday(?5))";
+        let today = today.to_string();
+        let bounds = params![
+            today,
+            window.created_since,
+            window.created_until,
+            window.modified_since,
+            window.modified_until,
+        ];
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM papers WHERE {WHERE}"),
+            bounds,
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {PAPER_COLUMNS} FROM papers WHERE {WHERE} ORDER BY id LIMIT ?6 OFFSET ?7"
+        ))?;
+        let raws = stmt
+            .query_map(
+                params![
+                    today,
+                    window.created_since,
+                    window.created_until,
+                    window.modified_since,
+                    window.modified_until,
+                    limit as i64,
+                    offset as i64,
+                ],
+                raw_paper,
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        let today = Date::parse_iso(&today).expect("formatted above");
+        let papers = raws
+            .into_iter()
+            .map(|raw| self.complete(raw, today))
+            .collect::<Result<_, _>>()?;
+        Ok((total as u64, papers))
+    }
+
+    /// A stored PDF by its rendition id, with its paper, if that paper is public on `today`.
+    pub fn public_rendition(
+        &self,
+        id: i64,
+        today: Date,
+    ) -> Result<Option<(PublicRendition, PublicPaper)>, ArchiveError> {
+        let paper_id: Option<i64> = self
+            .conn
+            .query_row("SELECT paper_id FROM renditions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(paper_id) = paper_id else {
+            return Ok(None);
+        };
+        let Some(paper) = self.public_paper_by_id(paper_id, today)? else {
+            return Ok(None);
+        };
+        let rendition = paper.renditions.iter().find(|r| r.id == id).cloned();
+        Ok(rendition.map(|r| (r, paper)))
+    }
+
+    /// The Gremien named in the Beratungsfolge or as deciding body of public papers, sorted.
+    pub fn public_bodies(&self, today: Date) -> Result<Vec<String>, ArchiveError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT json_extract(c.value, '$.gremium') FROM papers,
+                json_each(papers.source_json, '$.beratungsfolge') AS c
+             WHERE published_from <= ?1
+             UNION
+             SELECT json_extract(source_json, '$.beschlussfassung') FROM papers
+             WHERE published_from <= ?1 AND json_extract(source_json, '$.beschlussfassung')
+                IS NOT NULL
+             ORDER BY 1",
+        )?;
+        let bodies = stmt
+            .query_map([today.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(bodies)
+    }
+
+    /// Slug and last change of every public paper (for the sitemap), ordered by id.
+    pub fn public_slugs(&self, today: Date) -> Result<Vec<(String, String)>, ArchiveError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT slug, modified_at FROM papers WHERE published_from <= ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([today.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// The reference of the paper with this slug, public or not (for the admin API).
+    pub fn reference_by_slug(&self, slug: &str) -> Result<Option<String>, ArchiveError> {
+        if !is_slug(slug) {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT reference FROM papers WHERE slug = ?1 ORDER BY id LIMIT 1",
+                [slug],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn complete(&self, raw: RawPaper, today: Date) -> Result<PublicPaper, ArchiveError> {
+        let paper: Paper = serde_json::from_str(&raw.source_json).map_err(|e| {
+            ArchiveError::Db(DbError::Corrupt(format!(
+                "{}: the stored record cannot be read: {e}",
+                raw.reference
+            )))
+        })?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, sha512, size, created_at, signer, development_key FROM renditions
+             WHERE paper_id = ?1 ORDER BY id",
+        )?;
+        let renditions = stmt
+            .query_map([raw.id], |r| {
+                let sha512: String = r.get(1)?;
+                Ok(PublicRendition {
+                    id: r.get(0)?,
+                    path: self.store.path(&sha512),
+                    sha512,
+                    size: r.get::<_, i64>(2)? as u64,
+                    created_at: r.get(3)?,
+                    signer: r.get(4)?,
+                    development_key: r.get(5)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let today = today.to_string();
+        let link = |r: &Row| {
+            Ok(PaperLink {
+                id: r.get(0)?,
+                reference: r.get(1)?,
+                slug: r.get(2)?,
+            })
+        };
+        let parent = match &raw.parent_reference {
+            Some(parent) => self
+                .conn
+                .prepare_cached(
+                    "SELECT id, reference, slug FROM papers
+                     WHERE reference = ?1 AND published_from <= ?2",
+                )?
+                .query_row(params![parent, today], link)
+                .optional()?,
+            None => None,
+        };
+        let supplements = self
+            .conn
+            .prepare_cached(
+                "SELECT id, reference, slug FROM papers
+                 WHERE parent_reference = ?1 AND published_from <= ?2 ORDER BY supplement_no, id",
+            )?
+            .query_map(params![raw.reference, today], link)?
+            .collect::<Result<_, _>>()?;
+        Ok(PublicPaper {
+            id: raw.id,
+            reference: raw.reference,
+            slug: raw.slug,
+            status: Status::from_db(&raw.status),
+            withdrawn_reason: raw.withdrawn_reason,
+            created_at: raw.created_at,
+            modified_at: raw.modified_at,
+            paper,
+            renditions,
+            parent,
+            supplements,
+        })
+    }
+}
+
+struct RawPaper {
+    id: i64,
+    reference: String,
+    slug: String,
+    status: String,
+    withdrawn_reason: Option<String>,
+    created_at: String,
+    modified_at: String,
+    source_json: String,
+    parent_reference: Option<String>,
+}
+
+fn raw_paper(r: &Row) -> rusqlite::Result<RawPaper> {
+    Ok(RawPaper {
+        id: r.get(0)?,
+        reference: r.get(1)?,
+        slug: r.get(2)?,
+        status: r.get(3)?,
+        withdrawn_reason: r.get(4)?,
+        created_at: r.get(5)?,
+        modified_at: r.get(6)?,
+        source_json: r.get(7)?,
+        parent_reference: r.get(8)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("0310/2012"), "0310-2012");
+        assert_eq!(slug("0310/2012-1"), "0310-2012-1");
+        assert_eq!(slug("VO/12/2026"), "vo-12-2026");
+        assert!(is_slug("0310-2012") && is_slug("vo-12-2026"));
+        for bad in [
+            "",
+            "..",
+            "../etc/passwd",
+            "a/b",
+            "%2e%2e",
+            "a b",
+            "ä",
+            "x..y",
+        ] {
+            assert!(!is_slug(bad), "{bad}");
+        }
+    }
+}

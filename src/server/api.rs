@@ -1,0 +1,357 @@
+//! `/api/v1`: the admin routes (behind a bearer token: create, supplement, withdraw, list,
+//! show, PDF, preview) and the public search API.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Extension, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::Caller;
+use super::error::{ApiError, FieldProblem};
+use super::files::{self, Caching};
+use super::params::{self, SearchParams};
+use crate::archive::{Created, ListFilter, Summary, slug};
+use crate::model::{Format, InputError, Kind, MAX_INPUT_BYTES, Paper, SourceText};
+use crate::render::RenderOptions;
+use crate::search::IndexDoc;
+
+/// The body as bytes; a body over the limit is a 413 in the API's error shape.
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(MAX_INPUT_BYTES)
+        } else {
+            ApiError::new(rejection.status(), "malformed_json", rejection.body_text())
+        }
+    })
+}
+
+/// A validated paper from a JSON request body.
+fn paper_from(body: Bytes) -> Result<Paper, ApiError> {
+    let source = SourceText::from_bytes("request body".into(), Format::Json, body.to_vec())?;
+    Ok(Paper::from_source(&source)?)
+}
+
+/// What `POST /papers` and `POST /papers/{id}/supplements` answer.
+#[derive(Debug, Serialize)]
+struct CreatedBody {
+    drucksachennummer: String,
+    slug: String,
+    sha512: String,
+    /// Whether the paper is on the public routes (public and released today).
+    veroeffentlicht: bool,
+    urls: Urls,
+}
+
+#[derive(Debug, Serialize)]
+struct Urls {
+    api: String,
+    pdf: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seite: Option<String>,
+}
+
+fn created_response(
+    state: &AppState,
+    caller: &Caller,
+    paper: &Paper,
+    created: Created,
+) -> Response {
+    tracing::info!(caller = %caller.name, reference = %created.reference, "paper created");
+    let slug = slug(&created.reference);
+    let base = state.base_url();
+    let published = IndexDoc::from_paper(paper, &created.reference).is_publishable(state.today());
+    let api = format!("{base}/api/v1/papers/{slug}");
+    let body = CreatedBody {
+        urls: Urls {
+            pdf: format!("{api}/pdf"),
+            api: api.clone(),
+            seite: published.then(|| format!("{base}/vorlagen/{slug}")),
+        },
+        drucksachennummer: created.reference,
+        slug,
+        sha512: created.sha512,
+        veroeffentlicht: published,
+    };
+    state.metrics().papers_created.inc();
+    (StatusCode::CREATED, [(header::LOCATION, api)], Json(body)).into_response()
+}
+
+/// `POST /api/v1/papers`: validate, number, render, sign, archive, index.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let paper = paper_from(body_bytes(body)?)?;
+    let created = state.writer().create(paper.clone()).await?;
+    Ok(created_response(&state, &caller, &paper, created))
+}
+
+/// `POST /api/v1/papers/{id}/supplements`: an Ergänzungsvorlage to the paper `{id}`; the body
+/// is a paper without `bezug` (or with the parent's reference), `art` defaults to
+/// `ergaenzungsvorlage`.
+pub async fn supplement(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body_bytes(body)?;
+    let parent = reference_of(&state, id).await?;
+    let mut record: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("request body: {e}"),
+        )
+    })?;
+    let Some(object) = record.as_object_mut() else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "request body: a paper is a JSON object",
+        ));
+    };
+    match object.get("bezug") {
+        Some(Value::String(given)) if *given == parent => {}
+        None => {
+            object.insert("bezug".into(), Value::String(parent.clone()));
+        }
+        Some(other) => {
+            return Err(ApiError {
+                errors: vec![FieldProblem {
+                    path: "bezug".into(),
+                    message: format!(
+                        "{other} is not {parent}, the paper of this URL; leave it out"
+                    ),
+                }],
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_paper",
+                    "the paper is not valid; errors lists every problem",
+                )
+            });
+        }
+    }
+    object
+        .entry("art")
+        .or_insert_with(|| Value::String(Kind::Ergaenzungsvorlage.key().into()));
+    // The record is written anew, so positions would point into that text, not the
+    // client's: field paths are what the client gets.
+    let text = serde_json::to_vec_pretty(&record).expect("a JSON value serialises");
+    let source = SourceText::from_bytes("request body".into(), Format::Json, text)?;
+    let paper = Paper::from_source(&source).map_err(|e| match e {
+        InputError::Invalid { name, errors } => ApiError::from(InputError::Invalid {
+            name,
+            errors: errors
+                .into_iter()
+                .map(|mut f| {
+                    f.at = None;
+                    f
+                })
+                .collect(),
+        }),
+        e => ApiError::from(e),
+    })?;
+    let created = state.writer().create(paper.clone()).await?;
+    Ok(created_response(&state, &caller, &paper, created))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithdrawBody {
+    grund: String,
+}
+
+/// `POST /api/v1/papers/{id}/withdraw` with `{"grund": "…"}`.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = body_bytes(body)?;
+    let request: WithdrawBody = serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            ApiError::parameter("grund", format!("give {{\"grund\": \"…\"}} ({e})"))
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("request body: {e}"),
+            )
+        }
+    })?;
+    let reference = reference_of(&state, id).await?;
+    state
+        .writer()
+        .withdraw(reference.clone(), request.grund)
+        .await?;
+    tracing::info!(caller = %caller.name, reference = %reference, "paper withdrawn");
+    Ok(Json(json!({
+        "drucksachennummer": reference,
+        "status": "withdrawn",
+    })))
+}
+
+/// The reference of the paper whose slug is `id` (any paper: this is the admin API).
+async fn reference_of(state: &AppState, id: String) -> Result<String, ApiError> {
+    let shown = id.clone();
+    state
+        .read(move |archive| archive.reference_by_slug(&id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("paper {shown}")))
+}
+
+#[derive(Debug, Serialize)]
+struct ListItem {
+    #[serde(flatten)]
+    summary: Summary,
+    slug: String,
+}
+
+/// `GET /api/v1/papers?jahr=&art=&seite=&pro_seite=`: every paper, public or not.
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let pairs = params::pairs(raw.as_deref());
+    let year = params::value(&pairs, "jahr")
+        .map(|v| {
+            v.parse::<i32>()
+                .map_err(|_| ApiError::parameter("jahr", format!("{v} is not a year")))
+        })
+        .transpose()?;
+    let kind = params::value(&pairs, "art")
+        .map(|v| v.parse::<Kind>().map_err(|e| ApiError::parameter("art", e)))
+        .transpose()?;
+    let paging = SearchParams {
+        seite: params::value(&pairs, "seite"),
+        pro_seite: params::value(&pairs, "pro_seite"),
+        ..SearchParams::default()
+    };
+    let (page, per_page) = (paging.page()?, paging.per_page()?);
+    let papers = state
+        .read(move |archive| archive.list(&ListFilter { year, kind }))
+        .await?;
+    let total = papers.len();
+    let items: Vec<ListItem> = papers
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|summary| ListItem {
+            slug: slug(&summary.reference),
+            summary,
+        })
+        .collect();
+    Ok(Json(json!({
+        "gesamt": total,
+        "seite": page,
+        "pro_seite": per_page,
+        "vorlagen": items,
+    })))
+}
+
+/// `GET /api/v1/papers/{id}`: everything the archive knows of one paper.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let reference = reference_of(&state, id).await?;
+    let details = state.read(move |archive| archive.show(&reference)).await?;
+    let mut value = serde_json::to_value(&details).map_err(ApiError::internal)?;
+    value["slug"] = Value::String(slug(&details.summary.reference));
+    Ok(Json(value))
+}
+
+/// `GET /api/v1/papers/{id}/pdf`: the current PDF of any paper.
+pub async fn pdf(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reference = reference_of(&state, id).await?;
+    let (bytes, sha512) = state
+        .read(move |archive| {
+            let details = archive.show(&reference)?;
+            let bytes = archive.latest_pdf(&details)?;
+            let sha512 = details
+                .renditions
+                .last()
+                .expect("read above")
+                .sha512
+                .clone();
+            Ok((bytes, sha512))
+        })
+        .await?;
+    Ok(files::pdf(
+        &headers,
+        bytes,
+        &sha512,
+        "vorlage.pdf",
+        Caching::Private,
+    ))
+}
+
+/// `POST /api/v1/preview`: the paper as a draft PDF (ENTWURF, no number); nothing is stored.
+pub async fn preview(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let mut paper = paper_from(body_bytes(body)?)?;
+    paper.reference = None;
+    let renderer = std::sync::Arc::clone(state.renderer());
+    let pdf = tokio::task::spawn_blocking(move || {
+        renderer.render(&paper, &RenderOptions { draft: true })
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (header::CACHE_CONTROL, "no-store"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"entwurf.pdf\"",
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/search`: the public search (same parameters as the search page).
+pub async fn search(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let query = SearchParams::from_query(raw.as_deref()).to_query()?;
+    let searcher = state.clone();
+    let results = tokio::task::spawn_blocking(move || searcher.search().search(&query))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let mut value = serde_json::to_value(&results).map_err(ApiError::internal)?;
+    if let Some(hits) = value["treffer"].as_array_mut() {
+        for (hit, found) in hits.iter_mut().zip(&results.hits) {
+            hit["url"] = Value::String(format!(
+                "{}/vorlagen/{}",
+                state.base_url(),
+                slug(&found.reference)
+            ));
+        }
+    }
+    Ok(Json(value))
+}
+
+/// Unknown routes under `/api/v1` and `/oparl/v1`.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("route")
+}

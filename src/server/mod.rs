@@ -1,0 +1,133 @@
+//! The service (`drucksache serve`): one axum router for the admin API (`/api/v1`, bearer
+//! tokens), the citizen pages (`/`, `/vorlagen/…`), the public search API and OParl 1.1
+//! (`/oparl/v1`), plus `/healthz` and `/metrics`.
+//!
+//! Every public route reads through [`crate::archive::PublicPaper`] queries or the search
+//! index, both of which hold only published papers; only the admin routes see the rest.
+
+mod api;
+mod auth;
+mod error;
+mod files;
+mod metrics;
+mod oparl;
+mod openapi;
+mod pages;
+mod params;
+mod state;
+mod writer;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use auth::generate as generate_token;
+pub use error::{ApiError, FieldProblem};
+pub use state::{AppState, StartError};
+pub use writer::MAX_BATCH;
+
+/// A request that takes longer than this is answered with 503 (a creation in the writer
+/// still completes; the client finds it with `GET /papers`).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The whole service as a router (tests call it with `oneshot`, without a socket).
+pub fn app(state: AppState) -> Router {
+    let admin = Router::new()
+        .route("/papers", post(api::create).get(api::list))
+        .route("/papers/{id}", get(api::show))
+        .route("/papers/{id}/pdf", get(api::pdf))
+        .route("/papers/{id}/supplements", post(api::supplement))
+        .route("/papers/{id}/withdraw", post(api::withdraw))
+        .route("/preview", post(api::preview))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+    let api = Router::new()
+        .route("/search", get(api::search))
+        .route("/openapi.json", get(openapi::document))
+        .merge(admin)
+        .fallback(api::not_found);
+    let oparl = Router::new()
+        .route("/system", get(oparl::system))
+        .route("/body", get(oparl::bodies))
+        .route("/body/{body}", get(oparl::body))
+        .route("/body/{body}/paper", get(oparl::papers))
+        .route("/body/{body}/organization", get(oparl::organizations))
+        .route("/body/{body}/person", get(oparl::empty_list))
+        .route("/body/{body}/meeting", get(oparl::empty_list))
+        .route("/paper/{id}", get(oparl::paper))
+        .route("/file/{id}", get(oparl::file))
+        .route("/organization/{id}", get(oparl::organization))
+        .route("/consultation/{id}", get(oparl::consultation))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(pages::search))
+        .route("/vorlagen/{slug}", get(pages::paper))
+        .route("/vorlagen/{slug}/pdf", get(pages::pdf))
+        .route("/dateien/{id}", get(pages::file))
+        .route("/sitemap.xml", get(pages::sitemap))
+        .route("/robots.txt", get(pages::robots))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::metrics))
+        .nest("/api/v1", api)
+        .nest("/oparl/v1", oparl)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(
+            crate::model::MAX_INPUT_BYTES as usize,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until Ctrl-C or SIGTERM; requests in flight are finished
+/// (and the writer's queue worked off) before this returns.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}

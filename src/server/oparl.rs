@@ -1,0 +1,447 @@
+//! OParl 1.1, read-only (`/oparl/v1`): System, one Body (the municipality), its papers
+//! (paged, with `created_since`/`created_until`/`modified_since`/`modified_until`), each
+//! paper's files and consultations, and the Organizations named in Beratungsfolgen. People
+//! and meetings are not kept by drucksache: their lists exist and are empty.
+//!
+//! Only published papers appear. A withdrawn paper appears as a deleted object (`id`, `type`,
+//! `created`, `modified`, `deleted: true`), as OParl asks for objects that are gone.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::params;
+use crate::archive::{ChangeWindow, PublicPaper, PublicRendition, Status};
+use crate::model::Date;
+use crate::search::IndexDoc;
+
+const VERSION: &str = "https://schema.oparl.org/1.1/";
+/// The one Body's id segment.
+const BODY: &str = "1";
+/// Papers per list page unless `limit` says otherwise, and the most `limit` may ask for.
+const PAGE: u64 = 100;
+const MAX_PAGE: u64 = 1000;
+
+fn kind(name: &str) -> String {
+    format!("{VERSION}{name}")
+}
+
+struct Urls<'a>(&'a str);
+
+impl Urls<'_> {
+    fn oparl(&self, rest: &str) -> String {
+        format!("{}/oparl/v1/{rest}", self.0)
+    }
+    fn body(&self) -> String {
+        self.oparl(&format!("body/{BODY}"))
+    }
+    fn paper(&self, id: i64) -> String {
+        self.oparl(&format!("paper/{id}"))
+    }
+    fn file(&self, id: i64) -> String {
+        self.oparl(&format!("file/{id}"))
+    }
+    fn organization(&self, name: &str) -> String {
+        self.oparl(&format!("organization/{}", organization_id(name)))
+    }
+}
+
+/// The id segment of a Gremium: its name in lowercase ASCII (umlauts spelled out), runs of
+/// anything else as one `-`.
+pub fn organization_id(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let spelled = match c {
+            'ä' => "ae",
+            'ö' => "oe",
+            'ü' => "ue",
+            'ß' => "ss",
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c);
+                continue;
+            }
+            _ => {
+                if !out.is_empty() && !out.ends_with('-') {
+                    out.push('-');
+                }
+                continue;
+            }
+        };
+        out.push_str(spelled);
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// `GET /oparl/v1/system`.
+pub async fn system(State(state): State<AppState>) -> Json<Value> {
+    let urls = Urls(state.base_url());
+    Json(json!({
+        "id": urls.oparl("system"),
+        "type": kind("System"),
+        "oparlVersion": VERSION,
+        "body": urls.oparl("body"),
+        "name": format!("drucksache – {}", state.settings().letterhead.municipality),
+        "website": format!("{}/", state.base_url()),
+    }))
+}
+
+fn body_object(state: &AppState) -> Value {
+    let urls = Urls(state.base_url());
+    let body = urls.body();
+    json!({
+        "id": body,
+        "type": kind("Body"),
+        "system": urls.oparl("system"),
+        "name": state.settings().letterhead.municipality,
+        "website": format!("{}/", state.base_url()),
+        "organization": format!("{body}/organization"),
+        "person": format!("{body}/person"),
+        "meeting": format!("{body}/meeting"),
+        "paper": format!("{body}/paper"),
+        "legislativeTerm": [],
+        "web": format!("{}/", state.base_url()),
+    })
+}
+
+/// `GET /oparl/v1/body`: the list of bodies (one).
+pub async fn bodies(State(state): State<AppState>) -> Json<Value> {
+    let url = Urls(state.base_url()).oparl("body");
+    Json(list(vec![body_object(&state)], 1, 1, 1, &url, ""))
+}
+
+/// `GET /oparl/v1/body/{body}`.
+pub async fn body(
+    State(state): State<AppState>,
+    Path(body): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if body != BODY {
+        return Err(ApiError::not_found(format!("body {body}")));
+    }
+    Ok(Json(body_object(&state)))
+}
+
+/// An OParl list page: `data`, `pagination`, `links` (with `next` while there is more).
+fn list(data: Vec<Value>, total: u64, page: u64, per_page: u64, url: &str, filters: &str) -> Value {
+    let pages = total.div_ceil(per_page).max(1);
+    let link = |page: u64| {
+        let mut query = format!("page={page}");
+        if per_page != PAGE {
+            query.push_str(&format!("&limit={per_page}"));
+        }
+        if !filters.is_empty() {
+            query.push('&');
+            query.push_str(filters);
+        }
+        format!("{url}?{query}")
+    };
+    let mut links = json!({
+        "first": link(1),
+        "last": link(pages),
+        "self": link(page),
+    });
+    if page > 1 {
+        links["prev"] = Value::String(link((page - 1).min(pages)));
+    }
+    if page < pages {
+        links["next"] = Value::String(link(page + 1));
+    }
+    json!({
+        "data": data,
+        "pagination": {
+            "totalElements": total,
+            "elementsPerPage": per_page,
+            "currentPage": page,
+            "totalPages": pages,
+        },
+        "links": links,
+    })
+}
+
+/// `GET /oparl/v1/body/{body}/paper?page=&limit=&created_since=&…`.
+pub async fn papers(
+    State(state): State<AppState>,
+    Path(body): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    if body != BODY {
+        return Err(ApiError::not_found(format!("body {body}")));
+    }
+    let pairs = params::pairs(raw.as_deref());
+    let number = |name: &str, default: u64, max: u64| -> Result<u64, ApiError> {
+        match params::value(&pairs, name) {
+            None => Ok(default),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(ApiError::parameter(name, format!("{v}: give 1 to {max}"))),
+            },
+        }
+    };
+    let page = number("page", 1, u64::MAX / MAX_PAGE)?;
+    let per_page = number("limit", PAGE, MAX_PAGE)?;
+    let mut filters = Vec::new();
+    let mut time = |name: &str| -> Result<Option<String>, ApiError> {
+        let Some(v) = params::value(&pairs, name) else {
+            return Ok(None);
+        };
+        time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339).map_err(
+            |_| {
+                ApiError::parameter(
+                    name,
+                    format!("{v}: give a date-time as in 2026-11-24T10:00:00+01:00"),
+                )
+            },
+        )?;
+        filters.push((name.to_string(), v.clone()));
+        Ok(Some(v))
+    };
+    let window = ChangeWindow {
+        created_since: time("created_since")?,
+        created_until: time("created_until")?,
+        modified_since: time("modified_since")?,
+        modified_until: time("modified_until")?,
+    };
+    let filters = serde_urlencoded::to_string(&filters).expect("strings encode");
+    let today = state.today();
+    let (total, papers) = state
+        .read(move |archive| archive.public_papers(&window, (page - 1) * per_page, per_page, today))
+        .await?;
+    let urls = Urls(state.base_url());
+    let data = papers.iter().map(|p| paper_object(&urls, p)).collect();
+    let url = format!("{}/paper", urls.body());
+    Ok(Json(list(data, total, page, per_page, &url, &filters)))
+}
+
+/// `GET /oparl/v1/paper/{id}`.
+pub async fn paper(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let paper = public_paper(&state, &id).await?;
+    Ok(Json(paper_object(&Urls(state.base_url()), &paper)))
+}
+
+async fn public_paper(state: &AppState, id: &str) -> Result<PublicPaper, ApiError> {
+    let not_found = || ApiError::not_found(format!("paper {id}"));
+    let number: i64 = id.parse().map_err(|_| not_found())?;
+    let today = state.today();
+    state
+        .read(move |archive| archive.public_paper_by_id(number, today))
+        .await?
+        .ok_or_else(not_found)
+}
+
+fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
+    let id = urls.paper(p.id);
+    if p.status == Status::Withdrawn {
+        return json!({
+            "id": id,
+            "type": kind("Paper"),
+            "created": p.created_at,
+            "modified": p.modified_at,
+            "deleted": true,
+        });
+    }
+    let paper = &p.paper;
+    let consultations: Vec<Value> = paper
+        .consultations
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut consultation = json!({
+                "id": urls.oparl(&format!("consultation/{}-{}", p.id, i + 1)),
+                "type": kind("Consultation"),
+                "paper": id,
+                "organization": [urls.organization(&c.body)],
+                "authoritative": paper.deciding_body.as_deref() == Some(c.body.as_str()),
+            });
+            if let Some(role) = c.role {
+                consultation["role"] = Value::String(role.label().into());
+            }
+            consultation
+        })
+        .collect();
+    let mut object = json!({
+        "id": id,
+        "type": kind("Paper"),
+        "body": urls.body(),
+        "name": paper.subject,
+        "reference": p.reference,
+        "date": paper.date.to_string(),
+        "paperType": paper.kind.label(),
+        "consultation": consultations,
+        "web": format!("{}/vorlagen/{}", urls.0, p.slug),
+        "created": p.created_at,
+        "modified": p.modified_at,
+        "deleted": false,
+    });
+    if let Some(rendition) = p.renditions.last() {
+        object["mainFile"] = file_object(urls, p, rendition);
+    }
+    if let Some(parent) = &p.parent {
+        object["superordinatedPaper"] = json!([urls.paper(parent.id)]);
+    }
+    if !p.supplements.is_empty() {
+        object["subordinatedPaper"] = p.supplements.iter().map(|s| urls.paper(s.id)).collect();
+    }
+    object
+}
+
+fn file_object(urls: &Urls, p: &PublicPaper, r: &PublicRendition) -> Value {
+    let doc = IndexDoc::from_paper(&p.paper, &p.reference);
+    let text = [&doc.subject, &doc.summary, &doc.resolution, &doc.reasoning]
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let access = format!("{}/dateien/{}", urls.0, r.id);
+    json!({
+        "id": urls.file(r.id),
+        "type": kind("File"),
+        "name": format!("{} {}", p.paper.kind.label(), p.reference),
+        "fileName": format!("vorlage-{}.pdf", p.slug),
+        "mimeType": "application/pdf",
+        "date": p.paper.date.to_string(),
+        "size": r.size,
+        "sha512Checksum": r.sha512,
+        "text": text,
+        "accessUrl": access,
+        "downloadUrl": format!("{access}?download=1"),
+        "paper": [urls.paper(p.id)],
+        "created": r.created_at,
+        "modified": r.created_at,
+        "deleted": false,
+    })
+}
+
+/// `GET /oparl/v1/file/{id}`.
+pub async fn file(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::not_found(format!("file {id}"));
+    let number: i64 = id.parse().map_err(|_| not_found())?;
+    let today = state.today();
+    let (rendition, paper) = state
+        .read(move |archive| archive.public_rendition(number, today))
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(file_object(
+        &Urls(state.base_url()),
+        &paper,
+        &rendition,
+    )))
+}
+
+fn organization_object(urls: &Urls, name: &str) -> Value {
+    json!({
+        "id": urls.organization(name),
+        "type": kind("Organization"),
+        "body": urls.body(),
+        "name": name,
+        "organizationType": "Gremium",
+    })
+}
+
+async fn public_bodies(state: &AppState, today: Date) -> Result<Vec<String>, ApiError> {
+    state
+        .read(move |archive| archive.public_bodies(today))
+        .await
+}
+
+/// `GET /oparl/v1/body/{body}/organization`: every Gremium named by a published paper.
+pub async fn organizations(
+    State(state): State<AppState>,
+    Path(body): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if body != BODY {
+        return Err(ApiError::not_found(format!("body {body}")));
+    }
+    let names = public_bodies(&state, state.today()).await?;
+    let urls = Urls(state.base_url());
+    let data: Vec<Value> = names
+        .iter()
+        .map(|n| organization_object(&urls, n))
+        .collect();
+    let total = data.len() as u64;
+    let url = format!("{}/organization", urls.body());
+    Ok(Json(list(data, total, 1, total.max(1), &url, "")))
+}
+
+/// `GET /oparl/v1/organization/{id}`.
+pub async fn organization(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let names = public_bodies(&state, state.today()).await?;
+    let name = names
+        .iter()
+        .find(|n| organization_id(n) == id)
+        .ok_or_else(|| ApiError::not_found(format!("organization {id}")))?;
+    Ok(Json(organization_object(&Urls(state.base_url()), name)))
+}
+
+/// `GET /oparl/v1/consultation/{paper}-{n}`.
+pub async fn consultation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::not_found(format!("consultation {id}"));
+    let (paper_id, n) = id.split_once('-').ok_or_else(not_found)?;
+    let n: usize = n.parse().map_err(|_| not_found())?;
+    let paper = public_paper(&state, paper_id).await?;
+    let object = paper_object(&Urls(state.base_url()), &paper);
+    object["consultation"]
+        .as_array()
+        .and_then(|all| n.checked_sub(1).and_then(|i| all.get(i)))
+        .cloned()
+        .map(Json)
+        .ok_or_else(not_found)
+}
+
+/// People and meetings: drucksache does not keep them; the lists are empty.
+pub async fn empty_list(
+    State(state): State<AppState>,
+    Path(body): Path<String>,
+    uri: axum::http::Uri,
+) -> Result<Json<Value>, ApiError> {
+    if body != BODY {
+        return Err(ApiError::not_found(format!("body {body}")));
+    }
+    let url = format!("{}{}", state.base_url(), uri.path());
+    Ok(Json(list(Vec::new(), 0, 1, PAGE, &url, "")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_ids() {
+        assert_eq!(organization_id("Rat der Stadt"), "rat-der-stadt");
+        assert_eq!(
+            organization_id("Ausschuss für Bürgerbeteiligung & Gleichstellung"),
+            "ausschuss-fuer-buergerbeteiligung-gleichstellung"
+        );
+        assert_eq!(organization_id("BV Haspe"), "bv-haspe");
+    }
+
+    #[test]
+    fn list_links() {
+        let page = list(vec![], 250, 2, 100, "http://x/oparl/v1/body/1/paper", "");
+        assert_eq!(page["pagination"]["totalPages"], 3);
+        assert_eq!(
+            page["links"]["next"],
+            "http://x/oparl/v1/body/1/paper?page=3"
+        );
+        assert_eq!(
+            page["links"]["prev"],
+            "http://x/oparl/v1/body/1/paper?page=1"
+        );
+        let last = list(vec![], 250, 3, 100, "u", "modified_since=x");
+        assert!(last["links"].get("next").is_none());
+        assert_eq!(last["links"]["first"], "u?page=1&modified_since=x");
+    }
+}

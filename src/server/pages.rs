@@ -1,0 +1,613 @@
+//! The citizen pages, server-rendered with askama (templates/web/): the search page with
+//! filters, facets, highlighted snippets and paging, the paper page, the public PDFs, the
+//! sitemap and robots.txt. German, no JavaScript.
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use pulldown_cmark::{Event, Options, Parser};
+
+use super::AppState;
+use super::files::{self, Caching};
+use super::params::SearchParams;
+use crate::archive::{PublicPaper, Status, slug};
+use crate::search::{FacetCount, SearchResults, Sort};
+
+/// A page that failed: rendered as an HTML page with its status.
+pub struct PageError {
+    status: StatusCode,
+    title: &'static str,
+    message: String,
+    municipality: String,
+}
+
+impl PageError {
+    fn not_found(state: &AppState) -> PageError {
+        PageError {
+            status: StatusCode::NOT_FOUND,
+            title: "Nicht gefunden",
+            message: "Diese Seite gibt es nicht. Vielleicht finden Sie die Vorlage über die Suche."
+                .into(),
+            municipality: state.settings().letterhead.municipality.clone(),
+        }
+    }
+
+    fn internal(state: &AppState, error: impl std::fmt::Display) -> PageError {
+        tracing::error!("{error}");
+        PageError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            title: "Fehler",
+            message: "Die Seite kann gerade nicht angezeigt werden. Bitte versuchen Sie es später noch einmal.".into(),
+            municipality: state.settings().letterhead.municipality.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "web/error.html")]
+struct ErrorPage<'a> {
+    municipality: &'a str,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage {
+            municipality: &self.municipality,
+            title: self.title,
+            message: &self.message,
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, self.message).into_response(),
+        }
+    }
+}
+
+fn html(state: &AppState, page: impl Template) -> Result<Response, PageError> {
+    page.render()
+        .map(|html| Html(html).into_response())
+        .map_err(|e| PageError::internal(state, e))
+}
+
+/// Fallback for unknown paths.
+pub async fn not_found(State(state): State<AppState>) -> PageError {
+    PageError::not_found(&state)
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown of a paper as HTML. Raw HTML in the text is shown as text, never passed through.
+pub fn markdown(text: &str) -> String {
+    let events = Parser::new_ext(text, Options::empty()).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    out
+}
+
+struct HitView {
+    url: String,
+    subject: String,
+    reference: String,
+    kind: String,
+    date: String,
+    department: String,
+    withdrawn: bool,
+    /// Escaped HTML with `<mark>` around the matching words.
+    snippet: Option<String>,
+}
+
+struct FacetView {
+    /// Heading and the parameter its links set.
+    title: &'static str,
+    values: Vec<FacetLink>,
+}
+
+struct FacetLink {
+    label: String,
+    count: u64,
+    href: String,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "web/search.html")]
+struct SearchPage {
+    municipality: String,
+    params: SearchParams,
+    error: Option<String>,
+    results: Option<SearchResultsView>,
+}
+
+struct SearchResultsView {
+    total: usize,
+    hits: Vec<HitView>,
+    facets: Vec<FacetView>,
+    suggestion: Option<(String, String)>,
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    first_shown: usize,
+    last_shown: usize,
+    filtered: bool,
+    clear: String,
+}
+
+/// `GET /`: the search page. Without a query it lists the newest papers.
+pub async fn search(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let params = SearchParams::from_query(raw.as_deref());
+    let mut page = SearchPage {
+        municipality: state.settings().letterhead.municipality.clone(),
+        params: params.clone(),
+        error: None,
+        results: None,
+    };
+    match params.to_query() {
+        Err(e) => page.error = Some(e.message),
+        Ok(mut query) => {
+            if query.text.trim().is_empty() && params.sortierung.is_none() {
+                query.sort = Sort::Datum;
+            }
+            let searcher = state.clone();
+            let per_page = query.limit;
+            let results = tokio::task::spawn_blocking(move || searcher.search().search(&query))
+                .await
+                .map_err(|e| PageError::internal(&state, e))?
+                .map_err(|e| PageError::internal(&state, e))?;
+            page.results = Some(view(&params, &results, per_page)?);
+        }
+    }
+    html(&state, page)
+}
+
+fn view(
+    params: &SearchParams,
+    results: &SearchResults,
+    per_page: usize,
+) -> Result<SearchResultsView, PageError> {
+    let hits = results
+        .hits
+        .iter()
+        .map(|hit| HitView {
+            url: format!("/vorlagen/{}", slug(&hit.reference)),
+            subject: hit.subject.clone(),
+            reference: hit.reference.clone(),
+            kind: hit.kind.clone(),
+            date: crate::model::Date::parse_iso(&hit.date)
+                .map_or_else(|| hit.date.clone(), |d| d.german()),
+            department: hit.department.clone(),
+            withdrawn: hit.status == crate::search::Status::Zurueckgezogen,
+            snippet: hit.snippet.as_ref().map(|s| {
+                escape(&s.marked("\u{E000}", "\u{E001}"))
+                    .replace('\u{E000}', "<mark>")
+                    .replace('\u{E001}', "</mark>")
+            }),
+        })
+        .collect();
+    let facet =
+        |title: &'static str, name: &str, counts: &[FacetCount], current: &Option<String>| {
+            FacetView {
+                title,
+                values: counts
+                    .iter()
+                    .map(|c| {
+                        let active = current.as_deref() == Some(c.value.as_str());
+                        FacetLink {
+                            label: c.value.clone(),
+                            count: c.count,
+                            href: format!(
+                                "/?{}",
+                                params.with(name, (!active).then_some(c.value.as_str()))
+                            ),
+                            active,
+                        }
+                    })
+                    .collect(),
+            }
+        };
+    let facets = vec![
+        facet("Jahr", "jahr", &results.facets.jahr, &params.jahr),
+        facet("Vorlagenart", "art", &results.facets.art, &params.art),
+        facet("Amt", "amt", &results.facets.amt, &params.amt),
+        facet(
+            "Gremium",
+            "gremium",
+            &results.facets.gremium,
+            &params.gremium,
+        ),
+    ]
+    .into_iter()
+    .filter(|f| !f.values.is_empty())
+    .collect();
+    let page = results.offset / per_page + 1;
+    let pages = results.total.div_ceil(per_page).max(1);
+    let link = |n: usize| format!("/?{}", params.with("seite", Some(&n.to_string())));
+    Ok(SearchResultsView {
+        total: results.total,
+        hits,
+        facets,
+        suggestion: results
+            .suggestion
+            .as_ref()
+            .map(|s| (s.clone(), format!("/?{}", params.with("q", Some(s))))),
+        page,
+        pages,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+        first_shown: (results.offset + 1).min(results.total),
+        last_shown: results.offset + results.hits.len(),
+        filtered: [
+            &params.art,
+            &params.jahr,
+            &params.amt,
+            &params.gremium,
+            &params.von,
+            &params.bis,
+        ]
+        .iter()
+        .any(|p| p.is_some()),
+        clear: format!(
+            "/?{}",
+            serde_urlencoded::to_string([("q", &params.q)]).expect("strings encode")
+        ),
+    })
+}
+
+struct Row {
+    label: &'static str,
+    value: String,
+}
+
+struct ConsultationView {
+    date: String,
+    body: String,
+    role: String,
+}
+
+struct SignatureView {
+    signer: String,
+    time: String,
+    valid: bool,
+    development_key: bool,
+    problems: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "web/paper.html")]
+struct PaperPage {
+    municipality: String,
+    reference: String,
+    subject: String,
+    kind: String,
+    public_label: &'static str,
+    withdrawn: Option<String>,
+    rows: Vec<Row>,
+    consultations: Vec<ConsultationView>,
+    resolution: Vec<String>,
+    summary: Option<String>,
+    reasoning: String,
+    financial: String,
+    signatories: Vec<(String, String)>,
+    attachments: Vec<String>,
+    parent: Option<(String, String)>,
+    supplements: Vec<(String, String)>,
+    pdf_url: String,
+    pdf_size: String,
+    signature: Option<SignatureView>,
+}
+
+async fn public_paper(state: &AppState, slug: String) -> Result<PublicPaper, PageError> {
+    let today = state.today();
+    state
+        .read(move |archive| archive.public_paper_by_slug(&slug, today))
+        .await
+        .map_err(|e| PageError::internal(state, e.message))?
+        .ok_or_else(|| PageError::not_found(state))
+}
+
+/// `GET /vorlagen/{slug}`.
+pub async fn paper(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let p = public_paper(&state, slug).await?;
+    let signature = match p.renditions.last() {
+        Some(rendition) => {
+            let bytes =
+                std::fs::read(&rendition.path).map_err(|e| PageError::internal(&state, e))?;
+            let report = state.verification(&rendition.sha512, &bytes);
+            let first = report.signatures.last();
+            Some(SignatureView {
+                signer: first
+                    .and_then(|s| s.signer.clone())
+                    .or_else(|| rendition.signer.clone())
+                    .unwrap_or_else(|| "unbekannt".into()),
+                time: first
+                    .and_then(|s| s.signing_time.as_deref())
+                    .map(german_time)
+                    .unwrap_or_default(),
+                valid: report.valid,
+                development_key: rendition.development_key,
+                problems: report
+                    .signatures
+                    .iter()
+                    .flat_map(|s| s.problems.clone())
+                    .chain(report.problems.clone())
+                    .collect(),
+            })
+        }
+        None => None,
+    };
+    let paper = &p.paper;
+    let mut rows = vec![
+        Row {
+            label: "Drucksachennummer",
+            value: p.reference.clone(),
+        },
+        Row {
+            label: "Datum",
+            value: paper.date.german(),
+        },
+        Row {
+            label: "Vorlagenart",
+            value: paper.kind.label().into(),
+        },
+        Row {
+            label: "Amt",
+            value: format!("{} {}", paper.department.number, paper.department.name),
+        },
+    ];
+    if !paper.involved.is_empty() {
+        rows.push(Row {
+            label: "Beteiligt",
+            value: paper
+                .involved
+                .iter()
+                .map(|d| format!("{} {}", d.number, d.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    if let Some(body) = &paper.deciding_body {
+        rows.push(Row {
+            label: "Beschlussfassung",
+            value: body.clone(),
+        });
+    }
+    let pdf_size = p
+        .renditions
+        .last()
+        .map(|r| format!("{} KB", r.size.div_ceil(1024)))
+        .unwrap_or_default();
+    let page = PaperPage {
+        municipality: state.settings().letterhead.municipality.clone(),
+        reference: p.reference.clone(),
+        subject: paper.subject.clone(),
+        kind: paper.kind.label().into(),
+        public_label: "Öffentliche Vorlage",
+        withdrawn: (p.status == Status::Withdrawn)
+            .then(|| p.withdrawn_reason.clone().unwrap_or_default()),
+        rows,
+        consultations: paper
+            .consultations
+            .iter()
+            .map(|c| ConsultationView {
+                date: c.date.german(),
+                body: c.body.clone(),
+                role: c.role.map(|r| r.label().to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        resolution: paper.resolution.iter().map(|r| markdown(r)).collect(),
+        summary: paper.summary.as_deref().map(markdown),
+        reasoning: markdown(&paper.reasoning),
+        financial: if paper.financial_impact.none {
+            "Es entstehen keine finanziellen und personellen Auswirkungen.".into()
+        } else {
+            paper
+                .financial_impact
+                .text
+                .as_deref()
+                .map(markdown)
+                .unwrap_or_default()
+        },
+        signatories: paper
+            .signatories
+            .iter()
+            .map(|s| (s.name.clone(), s.function.clone()))
+            .collect(),
+        attachments: paper.attachments.iter().map(|a| a.title.clone()).collect(),
+        parent: p
+            .parent
+            .as_ref()
+            .map(|l| (l.reference.clone(), format!("/vorlagen/{}", l.slug))),
+        supplements: p
+            .supplements
+            .iter()
+            .map(|l| (l.reference.clone(), format!("/vorlagen/{}", l.slug)))
+            .collect(),
+        pdf_url: format!("/vorlagen/{}/pdf", p.slug),
+        pdf_size,
+        signature,
+    };
+    html(&state, page)
+}
+
+/// "2026-11-24T09:30:00Z" → "24.11.2026, 09:30 Uhr (UTC)".
+fn german_time(rfc3339: &str) -> String {
+    match time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:02}.{:02}.{}, {:02}:{:02} Uhr (UTC)",
+                t.day(),
+                u8::from(t.month()),
+                t.year(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+/// `GET /vorlagen/{slug}/pdf`: the current PDF of a public paper.
+pub async fn pdf(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let p = public_paper(&state, slug).await?;
+    let rendition = p
+        .renditions
+        .last()
+        .ok_or_else(|| PageError::not_found(&state))?;
+    let bytes = read_stored(&state, rendition).await?;
+    Ok(files::pdf(
+        &headers,
+        bytes,
+        &rendition.sha512,
+        &format!("vorlage-{}.pdf", p.slug),
+        Caching::Current,
+    ))
+}
+
+/// `GET /dateien/{id}`: one stored PDF (OParl's `accessUrl`; `?download=1` for
+/// `downloadUrl`).
+pub async fn file(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found(&state))?;
+    let today = state.today();
+    let (rendition, paper) = state
+        .read(move |archive| archive.public_rendition(id, today))
+        .await
+        .map_err(|e| PageError::internal(&state, e.message))?
+        .ok_or_else(|| PageError::not_found(&state))?;
+    let bytes = read_stored(&state, &rendition).await?;
+    let mut response = files::pdf(
+        &headers,
+        bytes,
+        &rendition.sha512,
+        &format!("vorlage-{}.pdf", paper.slug),
+        Caching::Immutable,
+    );
+    if raw.as_deref().is_some_and(|q| q.contains("download")) {
+        let value = format!("attachment; filename=\"vorlage-{}.pdf\"", paper.slug);
+        response.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            value.parse().expect("slugs are header-safe"),
+        );
+    }
+    Ok(response)
+}
+
+/// The stored bytes, checked against their SHA-512 (a damaged file is an error, never
+/// served).
+async fn read_stored(
+    state: &AppState,
+    rendition: &crate::archive::PublicRendition,
+) -> Result<Vec<u8>, PageError> {
+    let path = rendition.path.clone();
+    let sha512 = rendition.sha512.clone();
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| PageError::internal(state, e))?
+        .map_err(|e| PageError::internal(state, e))?;
+    if crate::archive::sha512_hex(&bytes) != sha512 {
+        return Err(PageError::internal(
+            state,
+            format!("stored file {sha512} does not match its SHA-512; run drucksache check"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// `GET /sitemap.xml`: every public paper page.
+pub async fn sitemap(State(state): State<AppState>) -> Result<Response, PageError> {
+    let today = state.today();
+    let slugs = state
+        .read(move |archive| archive.public_slugs(today))
+        .await
+        .map_err(|e| PageError::internal(&state, e.message))?;
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (slug, modified) in slugs {
+        xml.push_str(&format!(
+            "  <url><loc>{}/vorlagen/{}</loc><lastmod>{}</lastmod></url>\n",
+            escape(state.base_url()),
+            escape(&slug),
+            escape(modified.get(..10).unwrap_or(&modified)),
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    Ok((
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
+}
+
+/// `GET /robots.txt`.
+pub async fn robots(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!(
+            "User-agent: *\nDisallow: /api/\nSitemap: {}/sitemap.xml\n",
+            state.base_url()
+        ),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_never_becomes_markup() {
+        assert_eq!(escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+        let html = markdown("**fett** <script>alert(1)</script>\n\n<img src=x onerror=y>");
+        assert!(html.contains("<strong>fett</strong>"), "{html}");
+        assert!(
+            !html.contains("<script") && !html.contains("<img"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn signing_times_in_german() {
+        assert_eq!(
+            german_time("2026-11-24T09:05:00Z"),
+            "24.11.2026, 09:05 Uhr (UTC)"
+        );
+        assert_eq!(german_time("kaputt"), "kaputt");
+    }
+}

@@ -1,0 +1,218 @@
+//! Query-string parameters of the search page and the search API (the same names in both:
+//! `q`, `art`, `jahr`, `amt`, `gremium`, `von`, `bis`, `sortierung`, `seite`, `pro_seite`),
+//! read leniently (empty form fields are absent, unknown ones ignored) and checked strictly
+//! (a bad value is an error naming the parameter).
+
+use crate::search::query::{parse_date, parse_years};
+use crate::search::{Filters, MAX_LIMIT, Query, Sort};
+
+use super::error::ApiError;
+
+/// Hits per page unless `pro_seite` says otherwise.
+pub const DEFAULT_PER_PAGE: usize = 10;
+/// Pages beyond this are refused (deep paging costs the index more and helps no reader).
+pub const MAX_PAGE: usize = 1000;
+
+/// The parameters as given (absent or empty = `None`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchParams {
+    pub q: String,
+    pub art: Option<String>,
+    pub jahr: Option<String>,
+    pub amt: Option<String>,
+    pub gremium: Option<String>,
+    pub von: Option<String>,
+    pub bis: Option<String>,
+    pub sortierung: Option<String>,
+    pub seite: Option<String>,
+    pub pro_seite: Option<String>,
+}
+
+/// Name-value pairs of a raw query string (the last value of a repeated name wins; a query
+/// string that cannot be decoded is read as empty).
+pub fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
+}
+
+/// The value of `name`, if given and not empty.
+pub fn value(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl SearchParams {
+    pub fn from_query(raw: Option<&str>) -> SearchParams {
+        let pairs = pairs(raw);
+        let get = |name: &str| value(&pairs, name);
+        SearchParams {
+            q: get("q").unwrap_or_default(),
+            art: get("art"),
+            jahr: get("jahr"),
+            amt: get("amt"),
+            gremium: get("gremium"),
+            von: get("von"),
+            bis: get("bis"),
+            sortierung: get("sortierung"),
+            seite: get("seite"),
+            pro_seite: get("pro_seite"),
+        }
+    }
+
+    /// Page number, from 1.
+    pub fn page(&self) -> Result<usize, ApiError> {
+        match &self.seite {
+            None => Ok(1),
+            Some(text) => match text.parse::<usize>() {
+                Ok(page) if (1..=MAX_PAGE).contains(&page) => Ok(page),
+                _ => Err(ApiError::parameter(
+                    "seite",
+                    format!("{text} is not a page number (1 to {MAX_PAGE})"),
+                )),
+            },
+        }
+    }
+
+    pub fn per_page(&self) -> Result<usize, ApiError> {
+        match &self.pro_seite {
+            None => Ok(DEFAULT_PER_PAGE),
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+                _ => Err(ApiError::parameter(
+                    "pro_seite",
+                    format!("{text}: give 1 to {MAX_LIMIT}"),
+                )),
+            },
+        }
+    }
+
+    /// The search these parameters ask for.
+    pub fn to_query(&self) -> Result<Query, ApiError> {
+        let mut filters = Filters {
+            department: self.amt.clone(),
+            body: self.gremium.clone(),
+            kind: self.art.clone(),
+            ..Filters::default()
+        };
+        if let Some(jahr) = &self.jahr {
+            filters.years = Some(parse_years(jahr).ok_or_else(|| {
+                ApiError::parameter(
+                    "jahr",
+                    format!("{jahr}: give a year (2012) or years (2012..2014)"),
+                )
+            })?);
+        }
+        let day = |name: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .map(|v| {
+                    parse_date(v).ok_or_else(|| {
+                        ApiError::parameter(
+                            name,
+                            format!("{v}: give a date as YYYY-MM-DD or TT.MM.JJJJ"),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        filters.date_from = day("von", &self.von)?;
+        filters.date_to = day("bis", &self.bis)?;
+        let sort = match self.sortierung.as_deref() {
+            None | Some("relevanz") => Sort::Relevanz,
+            Some("datum") => Sort::Datum,
+            Some(other) => {
+                return Err(ApiError::parameter(
+                    "sortierung",
+                    format!("{other}: give relevanz or datum"),
+                ));
+            }
+        };
+        let limit = self.per_page()?;
+        Ok(Query {
+            text: self.q.clone(),
+            filters,
+            sort,
+            limit,
+            offset: (self.page()? - 1) * limit,
+        })
+    }
+
+    /// The query string of these parameters with `name` set to `value` (or removed with
+    /// `None`), for facet and paging links. Setting anything but the page goes to page 1.
+    pub fn with(&self, name: &str, value: Option<&str>) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let fields: [(&str, Option<&String>); 10] = [
+            ("q", Some(&self.q).filter(|q| !q.is_empty())),
+            ("art", self.art.as_ref()),
+            ("jahr", self.jahr.as_ref()),
+            ("amt", self.amt.as_ref()),
+            ("gremium", self.gremium.as_ref()),
+            ("von", self.von.as_ref()),
+            ("bis", self.bis.as_ref()),
+            ("sortierung", self.sortierung.as_ref()),
+            ("seite", self.seite.as_ref()),
+            ("pro_seite", self.pro_seite.as_ref()),
+        ];
+        for (key, current) in fields {
+            let replaced = if key == name {
+                value.map(str::to_string)
+            } else if key == "seite" {
+                None
+            } else {
+                current.cloned()
+            };
+            if let Some(v) = replaced {
+                pairs.push((key, v));
+            }
+        }
+        serde_urlencoded::to_string(&pairs).expect("strings always encode")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_reading_strict_checking() {
+        let p = SearchParams::from_query(Some("q=Schul%C3%A4mter&art=&jahr=2012&x=1&seite=2"));
+        assert_eq!(p.q, "Schulämter");
+        assert_eq!(p.art, None);
+        let query = p.to_query().unwrap();
+        assert_eq!(query.filters.years, Some((2012, 2012)));
+        assert_eq!((query.offset, query.limit), (10, 10));
+
+        let bad = SearchParams::from_query(Some("jahr=zwanzig"));
+        let e = bad.to_query().unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.errors[0].path.as_str()),
+            (400, "jahr")
+        );
+        for q in [
+            "seite=0",
+            "seite=x",
+            "pro_seite=1000",
+            "sortierung=alpha",
+            "von=31.02.2012",
+        ] {
+            assert!(SearchParams::from_query(Some(q)).to_query().is_err(), "{q}");
+        }
+    }
+
+    #[test]
+    fn links_change_one_parameter_and_reset_the_page() {
+        let p = SearchParams::from_query(Some("q=Kita+Beitr%C3%A4ge&seite=3&art=mitteilung"));
+        assert_eq!(
+            p.with("jahr", Some("2012")),
+            "q=Kita+Beitr%C3%A4ge&art=mitteilung&jahr=2012"
+        );
+        assert_eq!(p.with("art", None), "q=Kita+Beitr%C3%A4ge");
+        assert_eq!(
+            p.with("seite", Some("4")),
+            "q=Kita+Beitr%C3%A4ge&art=mitteilung&seite=4"
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! What every request handler shares: settings, the read connections to the archive, the
+//! search index, the writer thread, the renderer for previews, metrics, and the cache of
+//! signature checks (stored files never change, so each is verified once).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::archive::{Archive, ArchiveError, PublishError, Publisher};
+use crate::config::{ApiToken, Settings};
+use crate::model::Date;
+use crate::render::Renderer;
+use crate::search::{self, SearchError, SearchIndex};
+use crate::sign::VerifyReport;
+
+use super::error::ApiError;
+use super::metrics::Metrics;
+use super::writer::Writer;
+
+/// Why the service cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+}
+
+/// Shared state of the service; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    settings: Settings,
+    base_url: String,
+    readers: Mutex<Vec<Archive>>,
+    search: Arc<SearchIndex>,
+    renderer: Arc<Renderer>,
+    metrics: Metrics,
+    verified: Mutex<HashMap<String, Arc<VerifyReport>>>,
+    /// Dropped last: waits for the jobs in flight.
+    writer: Writer,
+}
+
+impl AppState {
+    /// Opens the archive (importing tracked records), builds the search index if it is
+    /// missing or outdated, and starts the writer. Blocking; call it before serving.
+    /// `base_url` is the public address for absolute links, without a trailing `/`.
+    pub fn open(settings: &Settings, base_url: &str) -> Result<AppState, StartError> {
+        let mut publisher = Publisher::open(settings)?;
+        let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
+        if !index.is_complete() {
+            tracing::info!(
+                "building the search index of {}",
+                settings.archive.display()
+            );
+            let stats = publisher.rebuild_index(&mut index, |_| {})?;
+            tracing::info!(
+                "search index built: {} papers, {} not public",
+                stats.indexed,
+                stats.not_public
+            );
+        }
+        let renderer = publisher.share_renderer()?;
+        let search = Arc::new(index);
+        let reader = Archive::open_reader(&settings.archive, settings.numbering.clone())?;
+        let writer = Writer::start(publisher, Arc::clone(&search));
+        Ok(AppState(Arc::new(Inner {
+            settings: settings.clone(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            readers: Mutex::new(vec![reader]),
+            search,
+            renderer,
+            metrics: Metrics::new(),
+            verified: Mutex::new(HashMap::new()),
+            writer,
+        })))
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    /// `http://host:port` (no trailing `/`).
+    pub fn base_url(&self) -> &str {
+        &self.0.base_url
+    }
+
+    pub fn tokens(&self) -> &[ApiToken] {
+        &self.0.settings.service.tokens
+    }
+
+    pub fn search(&self) -> &SearchIndex {
+        &self.0.search
+    }
+
+    pub fn renderer(&self) -> &Arc<Renderer> {
+        &self.0.renderer
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.0.writer
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    /// The day that decides what is published (papers blocked until a date).
+    pub fn today(&self) -> Date {
+        search::today()
+    }
+
+    /// Runs `f` with a read connection to the archive on the blocking pool.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Archive) -> Result<T, ArchiveError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = self.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let pooled = state
+                .0
+                .readers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pop();
+            let archive = match pooled {
+                Some(archive) => archive,
+                None => Archive::open_reader(
+                    &state.0.settings.archive,
+                    state.0.settings.numbering.clone(),
+                )?,
+            };
+            let result = f(&archive);
+            state
+                .0
+                .readers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(archive);
+            result
+        })
+        .await;
+        match joined {
+            Ok(result) => result.map_err(ApiError::from),
+            Err(e) => Err(ApiError::internal(format!("a read task failed: {e}"))),
+        }
+    }
+
+    /// The signature check of a stored file (computed once per file).
+    pub fn verification(&self, sha512: &str, pdf: &[u8]) -> Arc<VerifyReport> {
+        if let Some(report) = self
+            .0
+            .verified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sha512)
+        {
+            return Arc::clone(report);
+        }
+        let report = Arc::new(crate::sign::verify(pdf, &[]));
+        self.0
+            .verified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(sha512.to_string(), Arc::clone(&report));
+        report
+    }
+}

@@ -1,0 +1,167 @@
+//! The service's one writer: a thread that owns the [`Publisher`] and works off creations and
+//! withdrawals in order. Creations that arrive while it is busy are taken together as one
+//! batch (one transaction, renders on all cores, one fsync round, one index commit), which is
+//! what lets many parallel `POST /papers` share the cost of durability.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::archive::{Created, PublishError, Publisher};
+use crate::model::Paper;
+use crate::search::SearchIndex;
+
+/// Most creations taken into one transaction.
+pub const MAX_BATCH: usize = 32;
+/// Requests that may wait for the writer before callers are made to wait for a slot.
+const QUEUE: usize = 1024;
+
+enum Job {
+    Create {
+        paper: Box<Paper>,
+        reply: oneshot::Sender<Result<Created, PublishError>>,
+    },
+    Withdraw {
+        reference: String,
+        reason: String,
+        reply: oneshot::Sender<Result<(), PublishError>>,
+    },
+}
+
+/// Why a job got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum WriterError {
+    #[error("the service is shutting down")]
+    Gone,
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+}
+
+/// Handle to the writer thread (see its `Drop`).
+pub struct Writer {
+    /// `None` only while dropping.
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Starts the writer thread with `publisher`; `search` is the service's index handle,
+    /// reloaded after every change so that a paper is searchable when its request returns.
+    pub fn start(publisher: Publisher, search: Arc<SearchIndex>) -> Writer {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("drucksache-writer".into())
+            .spawn(move || run(publisher, queue, &search))
+            .expect("the writer thread starts");
+        Writer {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        }
+    }
+
+    /// Numbers, renders, signs, stores and indexes a validated paper.
+    pub async fn create(&self, paper: Paper) -> Result<Created, WriterError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Create {
+            paper: Box::new(paper),
+            reply,
+        };
+        self.send(job).await?;
+        Ok(answer.await.map_err(|_| WriterError::Gone)??)
+    }
+
+    /// Withdraws a paper.
+    pub async fn withdraw(&self, reference: String, reason: String) -> Result<(), WriterError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Withdraw {
+            reference,
+            reason,
+            reply,
+        };
+        self.send(job).await?;
+        Ok(answer.await.map_err(|_| WriterError::Gone)??)
+    }
+
+    async fn send(&self, job: Job) -> Result<(), WriterError> {
+        let jobs = self.jobs.as_ref().ok_or(WriterError::Gone)?;
+        jobs.send(job).await.map_err(|_| WriterError::Gone)
+    }
+}
+
+/// Dropping the last handle stops taking jobs and waits until the thread has finished the
+/// ones it has: a shutdown never cuts a creation short.
+impl Drop for Writer {
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the writer thread panicked");
+        }
+    }
+}
+
+fn run(mut publisher: Publisher, mut queue: mpsc::Receiver<Job>, search: &SearchIndex) {
+    let mut next = None;
+    loop {
+        let Some(job) = next.take().or_else(|| queue.blocking_recv()) else {
+            return;
+        };
+        match job {
+            Job::Withdraw {
+                reference,
+                reason,
+                reply,
+            } => {
+                let _ = reply.send(publisher.withdraw(&reference, &reason));
+            }
+            Job::Create { paper, reply } => {
+                let mut batch = vec![(*paper, reply)];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(Job::Create { paper, reply }) => batch.push((*paper, reply)),
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                create_batch(&mut publisher, batch);
+            }
+        }
+        if let Err(e) = search.reload() {
+            tracing::warn!("search index not reloaded: {e}");
+        }
+    }
+}
+
+type Reply = oneshot::Sender<Result<Created, PublishError>>;
+
+/// All papers in one transaction; if that fails, each on its own, so that one bad paper
+/// (say, one that names an unknown `bezug`) does not fail the others.
+fn create_batch(publisher: &mut Publisher, batch: Vec<(Paper, Reply)>) {
+    if batch.len() == 1 {
+        let (paper, reply) = batch.into_iter().next().expect("one job");
+        let _ = reply.send(publisher.create(paper));
+        return;
+    }
+    let papers: Vec<Paper> = batch.iter().map(|(paper, _)| paper.clone()).collect();
+    match publisher.create_all(papers) {
+        Ok(created) => {
+            for ((_, reply), created) in batch.into_iter().zip(created) {
+                let _ = reply.send(Ok(created));
+            }
+        }
+        Err(e) => {
+            tracing::info!(
+                "a batch of {} papers failed ({e}); creating them one by one",
+                batch.len()
+            );
+            for (paper, reply) in batch {
+                let _ = reply.send(publisher.create(paper));
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Headless Chromium (through chromedriver) against the service on a real socket: load the
+//! search page, submit a query, follow a result to the paper page, check the PDF link.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::harness::Service;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Chromium and chromedriver are there; under `CI=true` their absence fails the test.
+fn have_browser() -> bool {
+    let driver = Command::new("chromedriver")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let found = driver && std::path::Path::new(CHROMIUM).exists();
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium and chromedriver are required when CI=true"
+        );
+        eprintln!("skipping: chromium or chromedriver is not installed");
+    }
+    found
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_driver(port: u16) -> Driver {
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Driver(child)
+}
+
+/// A plain HTTP/1.0 GET: status line, headers and body.
+fn http_get(port: u16, path: &str) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers end");
+    (
+        String::from_utf8_lossy(&response[..split]).into_owned(),
+        response[split + 4..].to_vec(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_follow_a_result_and_find_the_pdf() {
+    if !have_browser() {
+        return;
+    }
+    // The service on a real socket.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let service = Service::start();
+    let router = service.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = format!("http://127.0.0.1:{port}");
+
+    let driver_port = free_port();
+    let _driver = start_driver(driver_port);
+    let profile = tempfile::tempdir().unwrap();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{driver_port}"))
+        .await
+        .expect("a Chromium session");
+
+    let result = async {
+        client.goto(&format!("{base}/")).await?;
+        assert!(client.title().await?.starts_with("Vorlagen suchen"));
+        let field = client.find(Locator::Css("input#q")).await?;
+        field.send_keys("Integrationskonzept").await?;
+        client
+            .find(Locator::Css("form[role=search] button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        // The front page lists papers too: wait for the result page before looking.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while client
+            .current_url()
+            .await?
+            .query()
+            .is_none_or(|q| !q.contains("q=Integrationskonzept"))
+        {
+            assert!(Instant::now() < deadline, "the form was not submitted");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let first = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("ol.hits h3 a"))
+            .await?;
+        let url = client.current_url().await?;
+        assert_eq!(
+            url.query(),
+            Some("q=Integrationskonzept&art=&jahr=&amt=&gremium=&von=&bis=&sortierung=")
+        );
+        assert_eq!(
+            first.text().await?,
+            "Integrationskonzept für die Stadt Hagen"
+        );
+        let marked = client.find(Locator::Css("ol.hits mark")).await?;
+        assert_eq!(marked.text().await?, "Integrationskonzept");
+        first.click().await?;
+        let heading = client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("article h1"))
+            .await?;
+        assert_eq!(
+            heading.text().await?,
+            "Integrationskonzept für die Stadt Hagen"
+        );
+        assert_eq!(client.current_url().await?.path(), "/vorlagen/0310-2012");
+        let link = client.find(Locator::Id("pdf")).await?;
+        let href = link.attr("href").await?.expect("the PDF link has a target");
+        let signature = client
+            .find(Locator::Css("section.signature"))
+            .await?
+            .text()
+            .await?;
+        Ok::<_, fantoccini::error::CmdError>((href, signature))
+    }
+    .await;
+    client.close().await.ok();
+    let (href, signature) = result.expect("the browser walk");
+    assert_eq!(href, "/vorlagen/0310-2012/pdf");
+    assert!(signature.contains("Signatur gültig"), "{signature}");
+
+    let (head, body) = tokio::task::spawn_blocking(move || http_get(port, &href))
+        .await
+        .unwrap();
+    assert!(
+        head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/pdf"),
+        "{head}"
+    );
+    assert!(body.starts_with(b"%PDF-"));
+    assert!(drucksache::sign::verify(&body, &[]).valid);
+}

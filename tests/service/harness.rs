@@ -1,0 +1,221 @@
+//! The service tests' harness: a temporary archive with the tracked records and one admin
+//! token, the router for `oneshot` requests, JSON papers to post, and OParl schema checks.
+
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use drucksache::config::{Overrides, Settings};
+use drucksache::model::Paper;
+use drucksache::server::{self, AppState};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::common;
+
+pub const BASE: &str = "http://rat.example";
+
+pub struct Service {
+    pub dir: tempfile::TempDir,
+    pub router: Router,
+    pub token: String,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body[..self.body.len().min(500)])
+            )
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl Service {
+    /// A service over a new archive holding the project's tracked records.
+    pub fn start() -> Service {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_tracked_records(dir.path());
+        let (token, sha256) = server::generate_token().unwrap();
+        let config = dir.path().join("drucksache.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[gemeinde]\nname = \"Stadt Hagen\"\nverwaltungsspitze = \"Der Oberbürgermeister\"\n\n\
+                 [[dienst.token]]\nname = \"Test\"\nsha256 = \"{sha256}\"\n"
+            ),
+        )
+        .unwrap();
+        let settings = Settings::resolve(Overrides {
+            archive: dir.path().to_path_buf(),
+            config: Some(config),
+            templates: None,
+        })
+        .unwrap();
+        let state = AppState::open(&settings, BASE).unwrap();
+        let router = server::app(state);
+        Service { dir, router, token }
+    }
+
+    pub fn archive(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        headers: &[(header::HeaderName, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(name, *value);
+        }
+        if body.is_some() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = request
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A public GET.
+    pub async fn get(&self, uri: &str) -> Answer {
+        self.request(Method::GET, uri, None, &[], None).await
+    }
+
+    /// An admin request with the configured token.
+    pub async fn admin(&self, method: Method, uri: &str, body: Option<Vec<u8>>) -> Answer {
+        self.request(method, uri, Some(&self.token.clone()), &[], body)
+            .await
+    }
+
+    /// POSTs a paper and returns its reference (fails the test unless 201).
+    pub async fn create(&self, paper: &Value) -> String {
+        let answer = self
+            .admin(
+                Method::POST,
+                "/api/v1/papers",
+                Some(serde_json::to_vec(paper).unwrap()),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
+        answer.json()["drucksachennummer"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// The seed paper as the JSON the API takes, without a reference, dated in 2026 (a year the
+/// tracked records do not use, so numbers start at 0001/2026), with `subject` as Betreff.
+pub fn paper_json(subject: &str) -> Value {
+    let seed = common::root().join("archive/papers/2012/0310-2012.toml");
+    let paper = Paper::load(&seed).unwrap();
+    let mut json = serde_json::to_value(&paper).unwrap();
+    let record = json.as_object_mut().unwrap();
+    record.remove("drucksachennummer");
+    record.insert("datum".into(), "2026-03-02".into());
+    record.insert("betreff".into(), subject.into());
+    for (i, step) in record["beratungsfolge"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        step["datum"] = format!("2026-03-{:02}", 10 + i).into();
+    }
+    json
+}
+
+/// Every file of the OParl 1.1 schema (tests/fixtures/oparl-1.1, CC BY-SA 4.0).
+fn schema(name: &str) -> Value {
+    let path: PathBuf = common::root().join(format!("tests/fixtures/oparl-1.1/schema/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Checks `object` against the OParl schema named by its `type`, and every embedded object
+/// (the schema marks them with `"schema": "X.json"`) against its own. Returns the problems.
+pub fn oparl_problems(object: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    check(object, &mut problems, "$");
+    problems
+}
+
+fn check(object: &Value, problems: &mut Vec<String>, at: &str) {
+    let Some(kind) = object["type"].as_str() else {
+        problems.push(format!("{at}: no type"));
+        return;
+    };
+    let Some(name) = kind.strip_prefix("https://schema.oparl.org/1.1/") else {
+        problems.push(format!("{at}: type {kind} is not OParl 1.1"));
+        return;
+    };
+    let schema = schema(name);
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .with_format("url", |s: &str| {
+            s.starts_with("http://") || s.starts_with("https://")
+        })
+        .build(&schema)
+        .unwrap();
+    for error in validator.iter_errors(object) {
+        problems.push(format!("{at} ({name}){}: {error}", error.instance_path()));
+    }
+    // Embedded objects.
+    for (key, property) in schema["properties"].as_object().unwrap() {
+        let Some(value) = object.get(key) else {
+            continue;
+        };
+        let nested = property
+            .get("schema")
+            .or_else(|| property.get("items").and_then(|i| i.get("schema")));
+        if nested.is_none() {
+            continue;
+        }
+        match value {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if item.is_object() {
+                        check(item, problems, &format!("{at}.{key}[{i}]"));
+                    }
+                }
+            }
+            Value::Object(_) => check(value, problems, &format!("{at}.{key}")),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The service through its router (`oneshot`, no socket) and, for the browser test, through
+//! a real socket with headless Chromium.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod harness;
+
+mod admin_api;
+mod browser;
+mod concurrency;
+mod leak;
+mod oparl;
+mod pages;

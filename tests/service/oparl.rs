@@ -1,0 +1,190 @@
+//! OParl 1.1: every response validates against the schema (tests/fixtures/oparl-1.1), paging
+//! walks the whole list, filters, deleted objects.
+
+use axum::http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::harness::{BASE, Service, oparl_problems, paper_json};
+
+fn path(url: &str) -> &str {
+    url.strip_prefix(BASE)
+        .unwrap_or_else(|| panic!("{url} is not below {BASE}"))
+}
+
+async fn object(service: &Service, url: &str) -> Value {
+    let answer = service.get(path(url)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{url}: {}", answer.text());
+    let json = answer.json();
+    let problems = oparl_problems(&json);
+    assert!(problems.is_empty(), "{url}:\n{}", problems.join("\n"));
+    json
+}
+
+/// Walks a list through its `next` links; checks every page's shape and every object.
+async fn walk(service: &Service, url: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut next = Some(url.to_string());
+    let mut total = None;
+    let mut pages = 0;
+    while let Some(url) = next {
+        let answer = service.get(path(&url)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{url}");
+        let page = answer.json();
+        let pagination = &page["pagination"];
+        total.get_or_insert(pagination["totalElements"].as_u64().unwrap());
+        assert_eq!(pagination["currentPage"].as_u64().unwrap(), pages + 1);
+        for item in page["data"].as_array().unwrap() {
+            let problems = oparl_problems(item);
+            assert!(problems.is_empty(), "{url}:\n{}", problems.join("\n"));
+            all.push(item.clone());
+        }
+        pages += 1;
+        next = page["links"]["next"].as_str().map(str::to_string);
+        assert!(pages < 100, "paging does not end");
+    }
+    assert_eq!(all.len() as u64, total.unwrap(), "{url}: totalElements");
+    all
+}
+
+#[tokio::test]
+async fn every_object_validates_and_paging_walks_the_whole_list() {
+    let service = Service::start();
+    for i in 0..4 {
+        service
+            .create(&paper_json(&format!("OParl-Test {i}")))
+            .await;
+    }
+    let system = object(&service, &format!("{BASE}/oparl/v1/system")).await;
+    assert_eq!(system["oparlVersion"], "https://schema.oparl.org/1.1/");
+    let bodies = walk(&service, system["body"].as_str().unwrap()).await;
+    assert_eq!(bodies.len(), 1);
+    let body = object(&service, bodies[0]["id"].as_str().unwrap()).await;
+    assert_eq!(body["name"], "Stadt Hagen");
+
+    // 5 public tracked papers + 4 new ones, three to a page.
+    let papers = walk(
+        &service,
+        &format!("{}?limit=3", body["paper"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(papers.len(), 9);
+    let mut ids: Vec<&str> = papers.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 9, "no paper twice");
+    let default_paged = walk(&service, body["paper"].as_str().unwrap()).await;
+    assert_eq!(default_paged.len(), 9);
+
+    for paper in &papers {
+        let again = object(&service, paper["id"].as_str().unwrap()).await;
+        assert_eq!(&again, paper);
+        let file = object(&service, paper["mainFile"]["id"].as_str().unwrap()).await;
+        assert_eq!(file["sha512Checksum"].as_str().unwrap().len(), 128);
+        let pdf = service.get(path(file["accessUrl"].as_str().unwrap())).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert_eq!(
+            drucksache::archive::sha512_hex(&pdf.body),
+            file["sha512Checksum"]
+        );
+        assert_eq!(pdf.body.len() as u64, file["size"].as_u64().unwrap());
+        for consultation in paper["consultation"].as_array().unwrap() {
+            object(&service, consultation["id"].as_str().unwrap()).await;
+            for organization in consultation["organization"].as_array().unwrap() {
+                object(&service, organization.as_str().unwrap()).await;
+            }
+        }
+    }
+    let seed = papers
+        .iter()
+        .find(|p| p["reference"] == "0310/2012")
+        .unwrap();
+    assert_eq!(seed["subordinatedPaper"].as_array().unwrap().len(), 1);
+    assert!(
+        seed["mainFile"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Integrationskonzept")
+    );
+
+    let organizations = walk(&service, body["organization"].as_str().unwrap()).await;
+    assert!(
+        organizations
+            .iter()
+            .any(|o| o["name"] == "Rat der Stadt Hagen")
+    );
+    for list in ["person", "meeting"] {
+        assert!(
+            walk(&service, body[list].as_str().unwrap())
+                .await
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn filters_and_deleted_papers() {
+    let service = Service::start();
+    let list = format!("{BASE}/oparl/v1/body/1/paper");
+    let before = walk(&service, &list).await.len();
+    let reference = service.create(&paper_json("Wird zurückgezogen")).await;
+    let slug = reference.replace('/', "-");
+
+    let created: Vec<Value> = walk(&service, &list)
+        .await
+        .into_iter()
+        .filter(|p| p["reference"] == reference.as_str())
+        .collect();
+    let since = created[0]["created"].as_str().unwrap().to_string();
+    let recent = walk(
+        &service,
+        &format!("{list}?created_since={}", urlencode(&since)),
+    )
+    .await;
+    assert_eq!(recent.len(), 1, "only the new paper is that recent");
+    assert!(
+        walk(
+            &service,
+            &format!("{list}?modified_until=2000-01-01T00:00:00Z")
+        )
+        .await
+        .is_empty()
+    );
+    let bad = service
+        .get("/oparl/v1/body/1/paper?modified_since=gestern")
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.json()["errors"][0]["path"], "modified_since");
+    for bad in ["limit=0", "limit=100000", "page=0", "page=x"] {
+        let answer = service.get(&format!("/oparl/v1/body/1/paper?{bad}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
+    let answer = service
+        .admin(
+            Method::POST,
+            &format!("/api/v1/papers/{slug}/withdraw"),
+            Some(br#"{"grund": "Doppelt eingereicht"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let after = walk(&service, &list).await;
+    assert_eq!(
+        after.len(),
+        before + 1,
+        "a withdrawn paper stays in the list"
+    );
+    let deleted = walk(
+        &service,
+        &format!("{list}?modified_since={}", urlencode(&since)),
+    )
+    .await;
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["deleted"], true);
+    assert!(
+        deleted[0].get("reference").is_none(),
+        "deleted objects carry only their id"
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)]).unwrap()[1..].to_string()
+}
