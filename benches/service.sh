@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Load benchmark of `drucksache serve` on loopback with wrk (Debian package `wrk`):
+#   1. POST /api/v1/papers until N papers are created (default 10,000; BENCH_PAPERS=N),
+#      bodies rotating over 500 synthetic records; papers/s, latency, and the server's RSS.
+#   2. GET /api/v1/search over the archive that leaves, 20 rotating queries, 30 s:
+#      requests/s and the latency distribution (p50/p90/p99).
+# Usage: bash benches/service.sh   (builds the release binary first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+PAPERS=${BENCH_PAPERS:-10000}
+PORT=${BENCH_PORT:-18300}
+cargo build --release --quiet
+BIN=$PWD/target/release/drucksache
+WORK=$(mktemp -d)
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+# An archive with the tracked records, one token, and 500 JSON bodies without a reference.
+mkdir -p "$WORK/archive" "$WORK/bodies"
+cp -r archive/papers "$WORK/archive/"
+"$BIN" demo-corpus --count 500 --seed 7 --json --out "$WORK/corpus" >/dev/null
+python3 - "$WORK/corpus" "$WORK/bodies" <<'EOF'
+import json, pathlib, sys
+files = sorted(pathlib.Path(sys.argv[1]).rglob("*.json"))
+for i, f in enumerate(files):
+    record = json.loads(f.read_text())
+    record.pop("drucksachennummer", None)
+    pathlib.Path(sys.argv[2], f"{i}.json").write_text(json.dumps(record, ensure_ascii=False))
+EOF
+TOKEN=$("$BIN" token --name bench 2>/dev/null)
+HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)
+printf '[[dienst.token]]\nname = "bench"\nsha256 = "%s"\n' "$HASH" > "$WORK/archive/drucksache.toml"
+
+"$BIN" --archive "$WORK/archive" serve --listen "127.0.0.1:$PORT" 2>"$WORK/server.log" &
+SERVER=$!
+for _ in $(seq 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+rss() { grep -E "^(VmRSS|VmHWM)" /proc/$SERVER/status | tr -s ' ' | tr '\n' ' '; echo; }
+echo "== server up: $(rss)"
+
+cat > "$WORK/post.lua" <<EOF
+local bodies, limit, done = {}, math.floor($PAPERS / 2), 0
+for i = 0, 499 do
+  local f = io.open("$WORK/bodies/" .. i .. ".json"); bodies[i] = f:read("*a"); f:close()
+end
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+request = function()
+  n = n + 1
+  return wrk.format(nil, "/api/v1/papers", nil, bodies[n % 500])
+end
+local failed = 0
+response = function(status, headers, body)
+  if status ~= 201 then failed = failed + 1; if failed < 3 then print(status, body) end end
+  done = done + 1
+  if done >= limit then wrk.thread:stop() end
+end
+EOF
+echo "== POST /api/v1/papers: $PAPERS papers, 2 threads x 8 connections"
+wrk -t2 -c16 -d1h --timeout 60s --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT"
+echo "== after the POSTs: $(rss)"
+CREATED=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/papers?pro_seite=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["gesamt"])')
+echo "== papers in the archive: $CREATED (6 tracked + created)"
+
+cat > "$WORK/search.lua" <<'EOF'
+local queries = {"Kita", "Haushalt", "Schule", "Integrationskonzept", "Radweg", "jahr:2012",
+  "Bebauungsplan", "Sanierung Turnhalle", "\"Rat der Stadt\"", "Feuerwehr", "Kita*",
+  "amt:55", "Spielplatz -Sanierung", "Straßenbeleuchtung", "Stellenplan", "Klimaschutz",
+  "Jugendhilfe", "Friedhof", "Gebühren", "Integrationskonzpet"}
+local n = 0
+request = function()
+  n = n + 1
+  local q = queries[(n % #queries) + 1]:gsub("([^%w])", function(c) return string.format("%%%02X", string.byte(c)) end)
+  return wrk.format("GET", "/api/v1/search?q=" .. q)
+end
+EOF
+echo "== GET /api/v1/search: 30 s, 2 threads x 32 connections"
+wrk -t2 -c32 -d30s --latency -s "$WORK/search.lua" "http://127.0.0.1:$PORT"
+echo "== after the searches: $(rss)"
+kill -TERM $SERVER
+wait $SERVER && echo "== server stopped cleanly"
