@@ -25,6 +25,21 @@ async fn tokens_are_required_and_checked() {
         assert_eq!(json["code"], "unauthorized");
         assert!(json["errors"].as_array().unwrap().is_empty());
     }
+    // Every admin route, with and without a body.
+    for (method, uri) in [
+        (Method::GET, "/api/v1/papers"),
+        (Method::GET, "/api/v1/papers/0310-2012"),
+        (Method::GET, "/api/v1/papers/0310-2012/pdf"),
+        (Method::POST, "/api/v1/papers/0310-2012/supplements"),
+        (Method::POST, "/api/v1/papers/0310-2012/withdraw"),
+        (Method::POST, "/api/v1/preview"),
+    ] {
+        let answer = service
+            .request(method.clone(), uri, None, &[], Some(body.clone()))
+            .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+        assert_eq!(answer.json()["code"], "unauthorized");
+    }
     // The hash of the token is not the token.
     let sha = {
         use sha2::Digest;
@@ -275,10 +290,21 @@ async fn list_and_show_page_and_refuse_bad_parameters() {
         assert_eq!(answer.json()["code"], "invalid_parameter");
         assert_eq!(answer.json()["errors"][0]["path"], parameter);
     }
-    let unknown = service
-        .admin(Method::GET, "/api/v1/papers/0999-2012", None)
-        .await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    for uri in ["/api/v1/papers/0999-2012", "/api/v1/papers/0999-2012/pdf"] {
+        let unknown = service.admin(Method::GET, uri, None).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{uri}");
+        assert_eq!(unknown.json()["code"], "not_found");
+    }
+    for (uri, parameter) in [
+        ("/api/v1/search?q=x&jahr=zwanzig", "jahr"),
+        ("/api/v1/search?von=gestern", "von"),
+        ("/api/v1/search?pro_seite=101", "pro_seite"),
+        ("/api/v1/search?sortierung=alphabet", "sortierung"),
+    ] {
+        let answer = service.get(uri).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(answer.json()["errors"][0]["path"], parameter, "{uri}");
+    }
     let route = service.admin(Method::GET, "/api/v1/gibtsnicht", None).await;
     assert_eq!(route.status, StatusCode::NOT_FOUND);
     assert_eq!(route.json()["code"], "not_found");

@@ -11,3 +11,4 @@ mod concurrency;
 mod leak;
 mod oparl;
 mod pages;
+mod shutdown;
