@@ -336,9 +336,10 @@ pub async fn paper(
     let p = public_paper(&state, slug).await?;
     let signature = match p.renditions.last() {
         Some(rendition) => {
-            let bytes =
-                std::fs::read(&rendition.path).map_err(|e| PageError::internal(&state, e))?;
-            let report = state.verification(&rendition.sha512, &bytes);
+            let report = state
+                .verification(&rendition.sha512, &rendition.path)
+                .await
+                .map_err(|e| PageError::internal(&state, e.message))?;
             let first = report.signatures.last();
             Some(SignatureView {
                 signer: first

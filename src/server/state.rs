@@ -148,8 +148,13 @@ impl AppState {
         }
     }
 
-    /// The signature check of a stored file (computed once per file).
-    pub fn verification(&self, sha512: &str, pdf: &[u8]) -> Arc<VerifyReport> {
+    /// The signature check of a stored file, computed once per file (stored files never
+    /// change) on the blocking pool.
+    pub async fn verification(
+        &self,
+        sha512: &str,
+        path: &std::path::Path,
+    ) -> Result<Arc<VerifyReport>, ApiError> {
         if let Some(report) = self
             .0
             .verified
@@ -157,14 +162,20 @@ impl AppState {
             .unwrap_or_else(|e| e.into_inner())
             .get(sha512)
         {
-            return Arc::clone(report);
+            return Ok(Arc::clone(report));
         }
-        let report = Arc::new(crate::sign::verify(pdf, &[]));
+        let path = path.to_path_buf();
+        let report = tokio::task::spawn_blocking(move || {
+            std::fs::read(&path).map(|pdf| Arc::new(crate::sign::verify(&pdf, &[])))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
         self.0
             .verified
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(sha512.to_string(), Arc::clone(&report));
-        report
+        Ok(report)
     }
 }
