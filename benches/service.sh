@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark of `drucksache serve` on loopback with wrk (Debian package `wrk`):
-#   1. POST /api/v1/papers until N papers are created (default 10,000; BENCH_PAPERS=N),
-#      bodies rotating over 500 synthetic records; papers/s, latency, and the server's RSS.
+#   1. POST /api/v1/papers in 30 s rounds until N papers are created (default 10,000;
+#      BENCH_PAPERS=N), bodies rotating over 500 synthetic records; papers/s, latency, and
+#      the server's RSS after them.
 #   2. GET /api/v1/search over the archive that leaves, 20 rotating queries, 30 s:
 #      requests/s and the latency distribution (p50/p90/p99).
 # Usage: bash benches/service.sh   (builds the release binary first)
@@ -38,11 +39,11 @@ rss() { grep -E "^(VmRSS|VmHWM)" /proc/$SERVER/status | tr -s ' ' | tr '\n' ' ';
 echo "== server up: $(rss)"
 
 cat > "$WORK/post.lua" <<EOF
-local bodies, limit, done = {}, math.floor($PAPERS / 2), 0
+local bodies = {}
 for i = 0, 499 do
   local f = io.open("$WORK/bodies/" .. i .. ".json"); bodies[i] = f:read("*a"); f:close()
 end
-local n = 0
+local n = math.random(0, 499)
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $TOKEN"
@@ -53,15 +54,26 @@ end
 local failed = 0
 response = function(status, headers, body)
   if status ~= 201 then failed = failed + 1; if failed < 3 then print(status, body) end end
-  done = done + 1
-  if done >= limit then wrk.thread:stop() end
 end
 EOF
-echo "== POST /api/v1/papers: $PAPERS papers, 2 threads x 8 connections"
-wrk -t2 -c16 -d1h --timeout 60s --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT"
+count() {
+  curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/papers?pro_seite=1" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["gesamt"])'
+}
+echo "== POST /api/v1/papers until $PAPERS papers are created: 30 s rounds, 2 threads x 16 connections"
+START=$(date +%s); BEFORE=$(count)
+while [ $(( $(count) - BEFORE )) -lt "$PAPERS" ]; do
+  wrk -t2 -c16 -d30s --timeout 60s --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT" |
+    grep -E "Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors" || true
+  kill -0 $SERVER 2>/dev/null || break
+done
+CREATED=$(( $(count) - BEFORE )); TAKEN=$(( $(date +%s) - START ))
+echo "== created $CREATED papers in $TAKEN s: $(( CREATED / TAKEN )) papers/s overall"
+if ! kill -0 $SERVER 2>/dev/null; then
+  set +e; wait $SERVER; echo "== the server died (exit status $?)"; tail -20 "$WORK/server.log"; exit 1
+fi
 echo "== after the POSTs: $(rss)"
-CREATED=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/papers?pro_seite=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["gesamt"])')
-echo "== papers in the archive: $CREATED (6 tracked + created)"
+echo "== papers in the archive: $(count)"
 
 cat > "$WORK/search.lua" <<'EOF'
 local queries = {"Kita", "Haushalt", "Schule", "Integrationskonzept", "Radweg", "jahr:2012",

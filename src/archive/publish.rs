@@ -202,9 +202,7 @@ impl Publisher {
                 // A missing or outdated index is rebuilt on its next use, papers included.
                 return Ok(());
             }
-            for doc in &docs {
-                index.add(doc)?;
-            }
+            index.add_all(&docs)?;
             Ok(())
         });
         let result = result.map_err(PublishError::from).and_then(|r| r);

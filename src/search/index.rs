@@ -42,8 +42,12 @@ const SNIPPET_CHARS: usize = 200;
 /// paper over one that matched at a better level (BM25 ≤ ~25 even for a word in one paper of
 /// 100,000; × 0.05 ≈ 1.2, the smallest level step in the subject is 4).
 const TIE_BREAK: f32 = 0.05;
-/// Indexing memory: per writer, split over its threads.
+/// Indexing memory of a rebuild: per writer, split over its threads.
 const WRITER_MEMORY: usize = 200_000_000;
+/// Indexing memory for adding a few papers: tantivy sizes (and zeroes) each new segment's
+/// term table by the budget, so a rebuild-sized writer made every small commit pay for
+/// tens of megabytes.
+const SMALL_WRITER_MEMORY: usize = 15_000_000; // tantivy's minimum per thread
 
 /// The public search index. Share one per process (it is `Send + Sync`); searching reuses
 /// its reader, indexing takes its writer lock (one writer per index across processes).
@@ -251,16 +255,24 @@ impl SearchIndex {
         &self.dir
     }
 
+    /// Runs `f` with the index writer, made on first use: a big one for a rebuild (`bulk`),
+    /// a small one-thread writer for adding and removing papers.
     fn with_writer<T>(
         &self,
+        bulk: bool,
         f: impl FnOnce(&mut IndexWriter) -> tantivy::Result<T>,
     ) -> Result<T, SearchError> {
         let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+            let (threads, memory) = if bulk {
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+                (threads, WRITER_MEMORY)
+            } else {
+                (1, SMALL_WRITER_MEMORY)
+            };
             *guard = Some(
                 self.index
-                    .writer_with_num_threads(threads, WRITER_MEMORY)
+                    .writer_with_num_threads(threads, memory)
                     .map_err(tantivy_error(&self.dir))?,
             );
         }
@@ -282,7 +294,9 @@ impl SearchIndex {
         let mut stats = RebuildStats::default();
         let today = self.today;
         let fields = self.fields.clone();
-        self.with_writer(|writer| {
+        // A small writer left from `add` is replaced by a big one.
+        drop(self.writer.lock().unwrap_or_else(|e| e.into_inner()).take());
+        self.with_writer(true, |writer| {
             writer.delete_all_documents()?;
             for (seen, doc) in docs.enumerate() {
                 if doc.is_publishable(today) {
@@ -309,28 +323,36 @@ impl SearchIndex {
     /// commits: it is searchable when this returns. A paper that is not public is not
     /// indexed, and an earlier public version of it is removed.
     pub fn add(&self, doc: &IndexDoc) -> Result<Added, SearchError> {
-        let key = Term::from_field_text(self.fields.number, &normalize_reference(&doc.reference));
-        let publishable = doc.is_publishable(self.today);
-        self.with_writer(|writer| {
-            writer.delete_term(key);
-            if publishable {
-                writer.add_document(to_document(&self.fields, doc))?;
+        Ok(self.add_all(std::slice::from_ref(doc))?[0])
+    }
+
+    /// [`SearchIndex::add`] for several papers with one commit.
+    pub fn add_all(&self, docs: &[IndexDoc]) -> Result<Vec<Added>, SearchError> {
+        let today = self.today;
+        let added = self.with_writer(false, |writer| {
+            let mut added = Vec::with_capacity(docs.len());
+            for doc in docs {
+                let key =
+                    Term::from_field_text(self.fields.number, &normalize_reference(&doc.reference));
+                writer.delete_term(key);
+                if doc.is_publishable(today) {
+                    writer.add_document(to_document(&self.fields, doc))?;
+                    added.push(Added::Indexed);
+                } else {
+                    added.push(Added::NotPublic);
+                }
             }
             writer.commit()?;
-            Ok(())
+            Ok(added)
         })?;
         self.reader.reload().map_err(tantivy_error(&self.dir))?;
-        Ok(if publishable {
-            Added::Indexed
-        } else {
-            Added::NotPublic
-        })
+        Ok(added)
     }
 
     /// Removes a paper from the index (it became non-public) and commits.
     pub fn remove(&self, reference: &str) -> Result<(), SearchError> {
         let key = Term::from_field_text(self.fields.number, &normalize_reference(reference));
-        self.with_writer(|writer| {
+        self.with_writer(false, |writer| {
             writer.delete_term(key);
             writer.commit()?;
             Ok(())
