@@ -203,6 +203,7 @@ impl Publisher {
                 return Ok(());
             }
             index.add_all(&docs)?;
+            index.finish_writes()?;
             Ok(())
         });
         let result = result.map_err(PublishError::from).and_then(|r| r);

@@ -349,6 +349,19 @@ impl SearchIndex {
         Ok(added)
     }
 
+    /// Lets go of the writer after letting it finish its segment merges. Dropping a writer
+    /// cancels them: a process that opens the index for each batch and drops it leaves one
+    /// more segment every time, and searching slows down with each.
+    pub fn finish_writes(&self) -> Result<(), SearchError> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(writer) = writer {
+            writer
+                .wait_merging_threads()
+                .map_err(tantivy_error(&self.dir))?;
+        }
+        Ok(())
+    }
+
     /// Removes a paper from the index (it became non-public) and commits.
     pub fn remove(&self, reference: &str) -> Result<(), SearchError> {
         let key = Term::from_field_text(self.fields.number, &normalize_reference(reference));
