@@ -4,8 +4,8 @@
 #      BENCH_PAPERS=N), bodies rotating over the synthetic records
 #      among 500 that are not supplements; papers/s, latency, and
 #      the server's RSS after them.
-#   2. GET /api/v1/search over the archive that leaves, 20 rotating queries, 30 s:
-#      requests/s and the latency distribution (p50/p90/p99).
+#   2. GET /api/v1/search over the archive that leaves, 20 rotating queries, 30 s each with
+#      32 and with 8 connections (BENCH_SEARCH_CONNECTIONS): requests/s and p50/p90/p99.
 # Usage: bash benches/service.sh   (builds the release binary first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -94,8 +94,10 @@ request = function()
   return wrk.format("GET", "/api/v1/search?q=" .. q)
 end
 EOF
-echo "== GET /api/v1/search: 30 s, 2 threads x 32 connections"
-wrk -t2 -c32 -d30s --latency -s "$WORK/search.lua" "http://127.0.0.1:$PORT"
+for CONNECTIONS in ${BENCH_SEARCH_CONNECTIONS:-32 8}; do
+  echo "== GET /api/v1/search: 30 s, 2 threads x $CONNECTIONS connections"
+  wrk -t2 -c"$CONNECTIONS" -d30s --latency -s "$WORK/search.lua" "http://127.0.0.1:$PORT"
+done
 echo "== after the searches: $(rss)"
 kill -TERM $SERVER
 wait $SERVER && echo "== server stopped cleanly"
