@@ -362,17 +362,6 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Removes a paper from the index (it became non-public) and commits.
-    pub fn remove(&self, reference: &str) -> Result<(), SearchError> {
-        let key = Term::from_field_text(self.fields.number, &normalize_reference(reference));
-        self.with_writer(false, |writer| {
-            writer.delete_term(key);
-            writer.commit()?;
-            Ok(())
-        })?;
-        self.reader.reload().map_err(tantivy_error(&self.dir))
-    }
-
     /// Makes what other writers (other processes, other handles) committed visible to
     /// searches now instead of after the reader's polling delay.
     pub fn reload(&self) -> Result<(), SearchError> {

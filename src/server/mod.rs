@@ -31,7 +31,6 @@ use tower_http::trace::TraceLayer;
 pub use auth::generate as generate_token;
 pub use error::{ApiError, FieldProblem};
 pub use state::{AppState, StartError};
-pub use writer::MAX_BATCH;
 
 /// A request that takes longer than this is answered with 503 (a creation in the writer
 /// still completes; the client finds it with `GET /papers`).

@@ -105,6 +105,15 @@ fn body_object(state: &AppState) -> Value {
     })
 }
 
+/// Refuses every body id but the one.
+fn the_body(id: &str) -> Result<(), ApiError> {
+    if id == BODY {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("body {id}")))
+    }
+}
+
 /// `GET /oparl/v1/body`: the list of bodies (one).
 pub async fn bodies(State(state): State<AppState>) -> Json<Value> {
     let url = Urls(state.base_url()).oparl("body");
@@ -116,9 +125,7 @@ pub async fn body(
     State(state): State<AppState>,
     Path(body): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    if body != BODY {
-        return Err(ApiError::not_found(format!("body {body}")));
-    }
+    the_body(&body)?;
     Ok(Json(body_object(&state)))
 }
 
@@ -165,21 +172,11 @@ pub async fn papers(
     Path(body): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    if body != BODY {
-        return Err(ApiError::not_found(format!("body {body}")));
-    }
+    the_body(&body)?;
     let pairs = params::pairs(raw.as_deref());
-    let number = |name: &str, default: u64, max: u64| -> Result<u64, ApiError> {
-        match params::value(&pairs, name) {
-            None => Ok(default),
-            Some(v) => match v.parse::<u64>() {
-                Ok(n) if (1..=max).contains(&n) => Ok(n),
-                _ => Err(ApiError::parameter(name, format!("{v}: give 1 to {max}"))),
-            },
-        }
-    };
-    let page = number("page", 1, u64::MAX / MAX_PAGE)?;
-    let per_page = number("limit", PAGE, MAX_PAGE)?;
+    let get = |name: &str| params::value(&pairs, name);
+    let page = params::number("page", get("page").as_deref(), 1, u64::MAX / MAX_PAGE)?;
+    let per_page = params::number("limit", get("limit").as_deref(), PAGE, MAX_PAGE)?;
     let mut filters = Vec::new();
     let mut time = |name: &str| -> Result<Option<String>, ApiError> {
         let Some(v) = params::value(&pairs, name) else {
@@ -356,9 +353,7 @@ pub async fn organizations(
     State(state): State<AppState>,
     Path(body): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    if body != BODY {
-        return Err(ApiError::not_found(format!("body {body}")));
-    }
+    the_body(&body)?;
     let names = public_bodies(&state, state.today()).await?;
     let urls = Urls(state.base_url());
     let data: Vec<Value> = names
@@ -407,9 +402,7 @@ pub async fn empty_list(
     Path(body): Path<String>,
     uri: axum::http::Uri,
 ) -> Result<Json<Value>, ApiError> {
-    if body != BODY {
-        return Err(ApiError::not_found(format!("body {body}")));
-    }
+    the_body(&body)?;
     let url = format!("{}{}", state.base_url(), uri.path());
     Ok(Json(list(Vec::new(), 0, 1, PAGE, &url, "")))
 }

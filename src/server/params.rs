@@ -44,6 +44,20 @@ pub fn value(pairs: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The whole number `value` of the parameter `name`, 1 to `max` (`default` when absent).
+pub fn number(name: &str, value: Option<&str>, default: u64, max: u64) -> Result<u64, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::parameter(
+                name,
+                format!("{text}: give 1 to {max}"),
+            )),
+        },
+    }
+}
+
 impl SearchParams {
     pub fn from_query(raw: Option<&str>) -> SearchParams {
         let pairs = pairs(raw);
@@ -64,29 +78,17 @@ impl SearchParams {
 
     /// Page number, from 1.
     pub fn page(&self) -> Result<usize, ApiError> {
-        match &self.seite {
-            None => Ok(1),
-            Some(text) => match text.parse::<usize>() {
-                Ok(page) if (1..=MAX_PAGE).contains(&page) => Ok(page),
-                _ => Err(ApiError::parameter(
-                    "seite",
-                    format!("{text} is not a page number (1 to {MAX_PAGE})"),
-                )),
-            },
-        }
+        number("seite", self.seite.as_deref(), 1, MAX_PAGE as u64).map(|n| n as usize)
     }
 
     pub fn per_page(&self) -> Result<usize, ApiError> {
-        match &self.pro_seite {
-            None => Ok(DEFAULT_PER_PAGE),
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-                _ => Err(ApiError::parameter(
-                    "pro_seite",
-                    format!("{text}: give 1 to {MAX_LIMIT}"),
-                )),
-            },
-        }
+        number(
+            "pro_seite",
+            self.pro_seite.as_deref(),
+            DEFAULT_PER_PAGE as u64,
+            MAX_LIMIT as u64,
+        )
+        .map(|n| n as usize)
     }
 
     /// The search these parameters ask for.

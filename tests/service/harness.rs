@@ -119,7 +119,7 @@ impl Service {
 
     /// An admin request with the configured token.
     pub async fn admin(&self, method: Method, uri: &str, body: Option<Vec<u8>>) -> Answer {
-        self.request(method, uri, Some(&self.token.clone()), &[], body)
+        self.request(method, uri, Some(&self.token), &[], body)
             .await
     }
 
