@@ -333,11 +333,7 @@ pub async fn search(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let query = SearchParams::from_query(raw.as_deref()).to_query()?;
-    let searcher = state.clone();
-    let results = tokio::task::spawn_blocking(move || searcher.search().search(&query))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let results = state.search(query).await?;
     let mut value = serde_json::to_value(&results).map_err(ApiError::internal)?;
     if let Some(hits) = value["treffer"].as_array_mut() {
         for (hit, found) in hits.iter_mut().zip(&results.hits) {

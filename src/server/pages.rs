@@ -162,12 +162,11 @@ pub async fn search(
             if query.text.trim().is_empty() && params.sortierung.is_none() {
                 query.sort = Sort::Datum;
             }
-            let searcher = state.clone();
             let per_page = query.limit;
-            let results = tokio::task::spawn_blocking(move || searcher.search().search(&query))
+            let results = state
+                .search(query)
                 .await
-                .map_err(|e| PageError::internal(&state, e))?
-                .map_err(|e| PageError::internal(&state, e))?;
+                .map_err(|e| PageError::internal(&state, e.message))?;
             page.results = Some(view(&params, &results, per_page));
         }
     }

@@ -9,7 +9,7 @@ use crate::archive::{Archive, ArchiveError, PublishError, Publisher};
 use crate::config::{ApiToken, Settings};
 use crate::model::Date;
 use crate::render::Renderer;
-use crate::search::{self, SearchError, SearchIndex};
+use crate::search::{self, SearchError, SearchIndex, SearchResults};
 use crate::sign::VerifyReport;
 
 use super::error::ApiError;
@@ -91,8 +91,13 @@ impl AppState {
         &self.0.settings.service.tokens
     }
 
-    pub fn search(&self) -> &SearchIndex {
-        &self.0.search
+    /// Runs a search of the public index on the blocking pool.
+    pub async fn search(&self, query: crate::search::Query) -> Result<SearchResults, ApiError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || state.0.search.search(&query))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
     }
 
     pub fn renderer(&self) -> &Arc<Renderer> {
