@@ -744,6 +744,15 @@ struct Number {
     allocated: bool,
 }
 
+/// The last number of a year. `seq IS NOT NULL` lets SQLite use the partial index
+/// `papers_year_seq`; without it, every allocation scans the whole table.
+const LAST_SEQ_SQL: &str =
+    "SELECT COALESCE(MAX(seq), 0) FROM papers WHERE year = ?1 AND seq IS NOT NULL";
+
+/// The last supplement of a paper, through the partial index `papers_supplements`.
+const LAST_SUPPLEMENT_SQL: &str = "SELECT COALESCE(MAX(supplement_no), 0) FROM papers
+     WHERE parent_reference = ?1 AND supplement_no IS NOT NULL";
+
 /// Decides the paper's reference inside the write transaction.
 fn assign(
     tx: &rusqlite::Transaction<'_>,
@@ -813,7 +822,7 @@ fn assign(
             return Err(ArchiveError::UnknownParent(parent.clone()));
         }
         let last: u32 = tx.query_row(
-            "SELECT COALESCE(MAX(supplement_no), 0) FROM papers WHERE parent_reference = ?1",
+            LAST_SUPPLEMENT_SQL,
             [parent],
             |r| r.get(0),
         )?;
@@ -833,7 +842,7 @@ fn assign(
 
     // Everything else gets the next number of the paper's year.
     let last: u32 = tx.query_row(
-        "SELECT COALESCE(MAX(seq), 0) FROM papers WHERE year = ?1",
+        LAST_SEQ_SQL,
         [paper_year],
         |r| r.get(0),
     )?;
@@ -874,6 +883,31 @@ fn test_pause(phase: &str) {
         eprintln!("drucksache: paused at {phase}");
         loop {
             std::thread::park();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Allocation must not get slower as the archive grows: its queries use an index.
+    #[test]
+    fn allocation_queries_use_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = db::open(&dir.path().join(DB_FILE)).unwrap();
+        for sql in [LAST_SEQ_SQL, LAST_SUPPLEMENT_SQL] {
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([1], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(
+                plan.iter().any(|step| step.contains("USING COVERING INDEX")),
+                "{sql}: {plan:?}"
+            );
         }
     }
 }

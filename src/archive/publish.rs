@@ -186,6 +186,11 @@ impl Publisher {
     /// is derived: a failure here is logged (run `drucksache reindex`), never an error of the
     /// paper's creation.
     fn index(&mut self, references: &[String]) {
+        let dir = search::index_dir(self.archive.root());
+        if !SearchIndex::looks_complete(&dir) {
+            // A missing or outdated index is rebuilt, papers included, on its next use.
+            return;
+        }
         let mut docs = Vec::new();
         for reference in references {
             match self.archive.record(reference) {
@@ -193,14 +198,12 @@ impl Publisher {
                 Err(e) => tracing::warn!("{reference}: {e}"),
             }
         }
-        let dir = search::index_dir(self.archive.root());
         // Under the archive's write lock: processes that create papers at the same time take
         // turns with the index writer (it is released when `index` is dropped).
         let result = self.archive.locked(|| -> Result<(), PublishError> {
             let index = SearchIndex::open_or_create(&dir)?;
             if !index.is_complete() {
-                // A missing or outdated index is rebuilt on its next use, papers included.
-                return Ok(());
+                return Ok(()); // replaced since the look above: rebuilt on its next use
             }
             index.add_all(&docs)?;
             index.finish_writes()?;

@@ -177,6 +177,14 @@ fn io_error(dir: &Path) -> impl Fn(std::io::Error) -> SearchError + '_ {
 }
 
 impl SearchIndex {
+    /// Whether `dir` holds a complete index of this program's version, judged by its files
+    /// alone (cheap; nothing is opened or created). [`SearchIndex::open_or_create`] still
+    /// checks the schema.
+    pub fn looks_complete(dir: &Path) -> bool {
+        std::fs::read_to_string(dir.join(MARKER)).ok().as_deref() == Some(marker_text().as_str())
+            && dir.join("meta.json").is_file()
+    }
+
     /// Opens the index in `dir`, creating it when missing. An index of another schema
     /// version (or an interrupted rebuild) is deleted and created anew, empty: then
     /// [`SearchIndex::is_complete`] is false and the caller must [`SearchIndex::rebuild`].
@@ -190,12 +198,10 @@ impl SearchIndex {
         let (schema, fields) = schema::build();
         let marker = dir.join(MARKER);
         let meta = dir.join("meta.json");
-        let expected = marker_text();
         let mut complete = false;
         let index = if dir.is_dir() {
-            let current = std::fs::read_to_string(&marker).ok();
-            let ours = current.is_some() || meta.is_file();
-            if current.as_deref() == Some(expected.as_str()) && meta.is_file() {
+            let ours = marker.exists() || meta.is_file();
+            if SearchIndex::looks_complete(dir) {
                 let index = Index::open_in_dir(dir).map_err(tantivy_error(dir))?;
                 if index.schema() == schema {
                     complete = true;
