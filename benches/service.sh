@@ -15,7 +15,8 @@ PORT=${BENCH_PORT:-18300}
 cargo build --release --quiet
 BIN=$PWD/target/release/drucksache
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# BENCH_KEEP=1 keeps the archive (for profiling searches against it afterwards).
+trap 'kill $SERVER 2>/dev/null || true; if [ -n "${BENCH_KEEP:-}" ]; then echo "== kept $WORK"; else rm -rf "$WORK"; fi' EXIT
 
 # An archive with the tracked records, one token, and 500 JSON bodies without a reference.
 mkdir -p "$WORK/archive" "$WORK/bodies"

@@ -821,11 +821,7 @@ fn assign(
         if !exists(parent)? {
             return Err(ArchiveError::UnknownParent(parent.clone()));
         }
-        let last: u32 = tx.query_row(
-            LAST_SUPPLEMENT_SQL,
-            [parent],
-            |r| r.get(0),
-        )?;
+        let last: u32 = tx.query_row(LAST_SUPPLEMENT_SQL, [parent], |r| r.get(0))?;
         let reference = numbering.format_supplement(parent, last + 1);
         if exists(&reference)? {
             return Err(ArchiveError::ReferenceExists(reference));
@@ -841,11 +837,7 @@ fn assign(
     }
 
     // Everything else gets the next number of the paper's year.
-    let last: u32 = tx.query_row(
-        LAST_SEQ_SQL,
-        [paper_year],
-        |r| r.get(0),
-    )?;
+    let last: u32 = tx.query_row(LAST_SEQ_SQL, [paper_year], |r| r.get(0))?;
     let seq = last + 1;
     let reference = numbering.format(paper_year, seq);
     if exists(&reference)? {
@@ -905,7 +897,8 @@ mod tests {
                 .collect::<Result<_, _>>()
                 .unwrap();
             assert!(
-                plan.iter().any(|step| step.contains("USING COVERING INDEX")),
+                plan.iter()
+                    .any(|step| step.contains("USING COVERING INDEX")),
                 "{sql}: {plan:?}"
             );
         }

@@ -10,8 +10,8 @@ use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, RangeQuery,
-    RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, InvertedIndexRangeQuery, Occur,
+    PhraseQuery, RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -411,10 +411,10 @@ impl SearchIndex {
         }
         .map_err(tantivy_error(&self.dir))?;
         let mut hits = Vec::with_capacity(page.len());
-        let highlighter = Highlighter::new(&builder.highlight_terms);
+        let mut highlighter = Highlighter::new(&builder.highlight_terms);
         for (score, address) in page {
             let doc: TantivyDocument = searcher.doc(address).map_err(tantivy_error(&self.dir))?;
-            hits.push(self.hit(&doc, score, &highlighter));
+            hits.push(self.hit(&doc, score, &mut highlighter));
         }
         let suggestion = if total == 0 {
             self.suggest(&searcher, &query.text, &parsed.clauses, &filters)
@@ -432,7 +432,7 @@ impl SearchIndex {
         })
     }
 
-    fn hit(&self, doc: &TantivyDocument, score: f32, highlighter: &Highlighter) -> Hit {
+    fn hit(&self, doc: &TantivyDocument, score: f32, highlighter: &mut Highlighter) -> Hit {
         let f = &self.fields;
         let text = |field| {
             doc.get_first(field)
@@ -530,7 +530,7 @@ impl SearchIndex {
         for segment in searcher.segment_readers() {
             for field in TextField::ALL {
                 let inverted = segment.inverted_index(self.fields.indexed(field, Level::Exact))?;
-                let mut stream = inverted.terms().stream()?;
+                let mut stream = inverted.terms().search(Near(&dfa)).into_stream()?;
                 while stream.advance() {
                     let key = stream.key();
                     if let Distance::Exact(d) = dfa.eval(key)
@@ -557,6 +557,30 @@ impl SearchIndex {
             }
         }
         Ok(None)
+    }
+}
+
+/// The Levenshtein automaton as an FST automaton: the term dictionary is walked only where
+/// a word within the distance can still follow, not term by term.
+struct Near<'a>(&'a levenshtein_automata::DFA);
+
+impl tantivy_fst::Automaton for Near<'_> {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != levenshtein_automata::SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
     }
 }
 
@@ -855,13 +879,11 @@ impl<'a> QueryBuilder<'a> {
         for word in rest {
             all.push((Occur::Must, self.word(word, true)?));
         }
-        let pattern = format!("{}.*", regex_escape(last));
         let mut any: Vec<BoxQuery> = Vec::new();
         for field in TextField::ALL {
             for level in [Level::Exact, Level::Parts] {
-                let q =
-                    RegexQuery::from_pattern(&pattern, self.fields.indexed(field, level)).ok()?;
-                any.push(boosted(Box::new(q), field.boost() * level.boost()));
+                let q = prefix_query(self.fields.indexed(field, level), last);
+                any.push(boosted(q, field.boost() * level.boost()));
             }
         }
         all.push((Occur::Must, should(any)));
@@ -950,6 +972,25 @@ impl<'a> QueryBuilder<'a> {
     }
 }
 
+/// Terms of `field` that begin with `prefix`: a range of the term dictionary (no automaton
+/// to build per query).
+fn prefix_query(field: tantivy::schema::Field, prefix: &str) -> BoxQuery {
+    let lower = Term::from_field_text(field, prefix);
+    // The first byte string after every string that begins with `prefix`.
+    let mut upper = prefix.as_bytes().to_vec();
+    while upper.last() == Some(&u8::MAX) {
+        upper.pop();
+    }
+    let upper = match upper.last_mut() {
+        Some(last) => {
+            *last += 1;
+            Bound::Excluded(Term::from_field_bytes(field, &upper))
+        }
+        None => Bound::Unbounded,
+    };
+    Box::new(InvertedIndexRangeQuery::new(Bound::Included(lower), upper))
+}
+
 fn term(field: tantivy::schema::Field, text: &str) -> BoxQuery {
     Box::new(TermQuery::new(
         Term::from_field_text(field, text),
@@ -979,10 +1020,14 @@ fn regex_escape(text: &str) -> String {
 }
 
 /// Makes snippets: the first text field (in order of importance) in which a searched word
-/// occurs, in any of its forms, with those words marked.
+/// occurs, in any of its forms, with those words marked; the fragment is taken from around
+/// the first word that matches.
 struct Highlighter {
     terms: BTreeMap<String, f32>,
-    analyzer: TextAnalyzer,
+    /// Every form of a word (whole-word stem and compound parts' stems): what is marked.
+    forms: TextAnalyzer,
+    /// Folded words only: cheap, to find the words worth analysing fully.
+    exact: TextAnalyzer,
 }
 
 /// Fields a snippet may come from, most useful first.
@@ -998,31 +1043,36 @@ const SNIPPET_FIELDS: [TextField; 9] = [
     TextField::Signatories,
 ];
 
+/// Context kept before the first matching word, in bytes.
+const SNIPPET_LEAD: usize = 60;
+
 impl Highlighter {
     fn new(terms: &[String]) -> Highlighter {
         Highlighter {
             terms: terms.iter().map(|t| (t.clone(), 1.0)).collect(),
-            analyzer: analyzer::parts(true),
+            forms: analyzer::parts(true),
+            exact: analyzer::exact(),
         }
     }
 
-    fn snippet(&self, text_of: impl Fn(TextField) -> String) -> Option<Snippet> {
+    fn snippet(&mut self, text_of: impl Fn(TextField) -> String) -> Option<Snippet> {
         if self.terms.is_empty() {
             return None;
         }
         let dummy = tantivy::schema::Field::from_field_id(0);
-        let generator = SnippetGenerator::new(
-            self.terms.clone(),
-            self.analyzer.clone(),
-            dummy,
-            SNIPPET_CHARS,
-        );
+        let generator =
+            SnippetGenerator::new(self.terms.clone(), self.forms.clone(), dummy, SNIPPET_CHARS);
         for field in SNIPPET_FIELDS {
             let text = text_of(field);
-            if text.is_empty() {
+            let Some(first) = self.first_match(&text) else {
                 continue;
-            }
-            let snippet = generator.snippet(&text);
+            };
+            // Only the text from just before the first match is analysed for the fragment
+            // (stemming and compound splitting a five-page reasoning per hit is what made
+            // searches slow).
+            let start = window_start(&text, first);
+            let end = floor_char_boundary(&text, (first + 3 * SNIPPET_CHARS).min(text.len()));
+            let snippet = generator.snippet(&text[start..end]);
             if !snippet.highlighted().is_empty() {
                 return Some(Snippet {
                     field: field.key(),
@@ -1036,5 +1086,86 @@ impl Highlighter {
             }
         }
         None
+    }
+
+    /// The byte offset of the first word of `text` that one of the terms marks. Every form
+    /// the highlighter makes of a word (its stem, a compound part's stem) is a piece of the
+    /// folded word, so only words whose folded form contains a term are analysed fully.
+    fn first_match(&mut self, text: &str) -> Option<usize> {
+        let mut words = self.exact.token_stream(text);
+        while let Some(word) = words.next() {
+            if !self.terms.keys().any(|t| word.text.contains(t.as_str())) {
+                continue;
+            }
+            let mut forms = self
+                .forms
+                .token_stream(&text[word.offset_from..word.offset_to]);
+            while let Some(form) = forms.next() {
+                if self.terms.contains_key(&form.text) {
+                    return Some(word.offset_from);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Where a snippet's text begins: up to [`SNIPPET_LEAD`] bytes before `first`, at the start
+/// of a word.
+fn window_start(text: &str, first: usize) -> usize {
+    let from = floor_char_boundary(text, first.saturating_sub(SNIPPET_LEAD));
+    if from == 0 {
+        return 0;
+    }
+    match text[from..first]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+    {
+        Some((space, c)) => from + space + c.len_utf8(),
+        None => first,
+    }
+}
+
+/// The largest char boundary of `text` at or below `at`.
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The snippet comes from around the first word that really matches, deep in a long
+    /// text, past words that only contain the term's letters.
+    #[test]
+    fn snippet_around_the_first_real_match() {
+        let filler = "Die Verwaltung berichtet über den Planeten und die Planung. ".repeat(40);
+        let text = format!("{filler}Der Stellenplan für das Jahr wird angepasst. {filler}");
+        let mut highlighter = Highlighter::new(&["plan".to_string()]);
+        let snippet = highlighter
+            .snippet(|field| match field {
+                TextField::Reasoning => text.clone(),
+                _ => String::new(),
+            })
+            .expect("a snippet");
+        assert_eq!(snippet.field, TextField::Reasoning.key());
+        let marked = snippet.marked("[", "]");
+        assert!(marked.contains("[Stellenplan]"), "{marked}");
+        assert!(!marked.contains("[Plan"), "{marked}");
+        assert!(snippet.text.len() <= SNIPPET_CHARS + 20, "{marked}");
+        // Words that only contain the letters give no snippet at all.
+        let mut highlighter = Highlighter::new(&["plan".to_string()]);
+        assert!(highlighter.snippet(|_| filler.clone()).is_none());
+        // Non-ASCII text before the match: the window starts on a character boundary.
+        let umlauts = format!(
+            "{} Stellenplan",
+            "Überörtliche Änderungsübersicht ".repeat(9)
+        );
+        let mut highlighter = Highlighter::new(&["plan".to_string()]);
+        let snippet = highlighter.snippet(|_| umlauts.clone()).expect("a snippet");
+        assert!(snippet.marked("[", "]").ends_with("[Stellenplan]"));
     }
 }

@@ -36,6 +36,11 @@ struct Inner {
     base_url: String,
     readers: Mutex<Vec<Archive>>,
     search: Arc<SearchIndex>,
+    /// Two permits per core: searches queue here, first come first served, instead of all
+    /// sharing the cores at once, which made every one of them slow under load (p99 25 ms
+    /// instead of 13 ms at 32 connections). One permit per core left the cores idle while a
+    /// finished search's thread handed over (a quarter fewer searches per second).
+    searching: tokio::sync::Semaphore,
     renderer: Arc<Renderer>,
     metrics: Metrics,
     verified: Mutex<HashMap<String, Arc<VerifyReport>>>,
@@ -71,6 +76,9 @@ impl AppState {
             base_url: base_url.trim_end_matches('/').to_string(),
             readers: Mutex::new(vec![reader]),
             search,
+            searching: tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
             renderer,
             metrics: Metrics::new(),
             verified: Mutex::new(HashMap::new()),
@@ -93,6 +101,12 @@ impl AppState {
 
     /// Runs a search of the public index on the blocking pool.
     pub async fn search(&self, query: crate::search::Query) -> Result<SearchResults, ApiError> {
+        let _permit = self
+            .0
+            .searching
+            .acquire()
+            .await
+            .map_err(ApiError::internal)?;
         let state = self.clone();
         tokio::task::spawn_blocking(move || state.0.search.search(&query))
             .await
