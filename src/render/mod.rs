@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use typst::diag::{Severity, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Smart};
+use typst::model::DocumentInfo;
 use typst::syntax::FileId;
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -20,7 +21,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::model::Paper;
 use templates::TemplateSet;
-use view::TemplateData;
+use view::{HeaderView, TemplateData};
 use world::{JobWorld, PAPER_JSON};
 
 /// When to drop old entries from Typst's memoization cache (comemo), which otherwise grows
@@ -208,28 +209,40 @@ impl Renderer {
     }
 
     /// Calls `job(i)` for every `i < count` on one thread per core, each with a stack large
-    /// enough for Typst. Not rayon: a rayon worker that waits inside Typst's own parallel
-    /// layout steals the next paper, nesting renders on one stack until it overflows.
+    /// enough for Typst.
+    ///
+    /// Each thread is the only worker of its own rayon pool, so the parallel work Typst and
+    /// krilla hand to rayon (page runs, PDF streams) runs on the same thread, in place: one
+    /// paper per core, no hand-overs between threads, and no nesting of one paper's render
+    /// inside another's wait (which a shared pool does: a worker waiting inside Typst steals
+    /// the next paper, until the stack overflows).
     pub fn for_each_parallel(&self, count: usize, job: impl Fn(usize) + Sync) {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(count.max(1));
         let next = AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            for t in 0..threads {
-                std::thread::Builder::new()
-                    .name(format!("render-{t}"))
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break;
+                }
+                job(i);
+            }
+        };
+        let pools: Vec<rayon::ThreadPool> = (0..threads)
+            .map(|t| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
                     .stack_size(RENDER_THREAD_STACK)
-                    .spawn_scoped(scope, || {
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            if i >= count {
-                                break;
-                            }
-                            job(i);
-                        }
-                    })
-                    .expect("render thread starts");
+                    .thread_name(move |_| format!("render-{t}"))
+                    .build()
+                    .expect("render thread starts")
+            })
+            .collect();
+        std::thread::scope(|scope| {
+            for pool in &pools {
+                scope.spawn(|| pool.install(work));
             }
         });
     }
@@ -246,6 +259,7 @@ impl Renderer {
             .map(|(id, _)| id.get().vpath().get_with_slash().to_string());
         let data = TemplateData::new(paper, &self.letterhead, coat_path, options);
         let json = serde_json::to_vec(&data).expect("template data serializes");
+        let header = serde_json::to_vec(&HeaderView::new(paper)).expect("header serializes");
         let main = self.templates.main_for(paper.kind.key());
         if self.templates.source(main).is_none() {
             return Err(RenderError::NoTemplate {
@@ -256,13 +270,32 @@ impl Renderer {
             engine: self,
             main,
             data: Bytes::new(json),
+            header: Bytes::new(header),
         };
 
         let result = typst::compile::<PagedDocument>(&world).output;
-        let pdf =
-            result.and_then(|document| typst_pdf::pdf(&document, &pdf_options(paper, options)));
+        let pdf = result.and_then(|mut document| {
+            self.describe_document(document.info_mut(), paper);
+            typst_pdf::pdf(&document, &pdf_options(paper, options))
+        });
         self.evict_now_and_then();
         pdf.map_err(|diagnostics| RenderError::Template(self.describe(&world, &diagnostics)))
+    }
+
+    /// The PDF's metadata: title = Betreff, author = Gemeinde, keywords = number (ENTWURF
+    /// without one), kind and department, date = the paper's date. Set here, not by a
+    /// `set document` rule in the template, which would make every paragraph's styles differ
+    /// from paper to paper and so defeat Typst's reuse of layouts between papers.
+    fn describe_document(&self, info: &mut DocumentInfo, paper: &Paper) {
+        let number = paper.reference.as_deref().unwrap_or("ENTWURF");
+        info.title = Some(paper.subject.as_str().into());
+        info.author = vec![self.letterhead.municipality.as_str().into()];
+        info.keywords = vec![
+            number.into(),
+            paper.kind.label().into(),
+            paper.department.name.as_str().into(),
+        ];
+        info.date = Smart::Custom(Some(paper_date(paper)));
     }
 
     fn evict_now_and_then(&self) {
@@ -320,8 +353,7 @@ fn pdf_options(paper: &Paper, options: &RenderOptions) -> PdfOptions {
         (Some(reference), true) => format!("drucksache-entwurf:{reference}"),
         (None, _) => format!("drucksache-entwurf:{}:{}", paper.date, paper.subject),
     };
-    let date = Datetime::from_ymd(paper.date.year(), paper.date.month(), paper.date.day())
-        .expect("validated date");
+    let date = paper_date(paper);
     PdfOptions {
         ident: Smart::Custom(ident),
         creator: Smart::Custom(Some(format!("drucksache {}", env!("CARGO_PKG_VERSION")))),
@@ -331,4 +363,9 @@ fn pdf_options(paper: &Paper, options: &RenderOptions) -> PdfOptions {
         tagged: true,
         ..PdfOptions::default()
     }
+}
+
+fn paper_date(paper: &Paper) -> Datetime {
+    Datetime::from_ymd(paper.date.year(), paper.date.month(), paper.date.day())
+        .expect("validated date")
 }

@@ -1,6 +1,7 @@
 //! The data a template receives as `/paper.json`: the paper with dates in German form, rich
-//! text as block trees, the letterhead and the rendering mode. Keys are the record's German
-//! keys, so template authors read the same words as clerks.
+//! text as block trees, the letterhead and the rendering mode; and as `/kopf.json` the little
+//! the letterhead of every page needs. Keys are the record's German keys, so template authors
+//! read the same words as clerks.
 
 use serde::Serialize;
 
@@ -33,6 +34,25 @@ pub struct TemplateData<'a> {
     pub verfuegung: RoutingView<'a>,
     pub anlagen: Vec<&'a str>,
     pub bezug: Option<&'a str>,
+}
+
+/// `/kopf.json`: what the page header (Briefkopf) shows of the paper. Kept apart from
+/// `/paper.json` so that the page settings, which every paragraph's layout depends on, are
+/// the same for every paper.
+#[derive(Serialize)]
+pub struct HeaderView<'a> {
+    pub drucksachennummer: Option<&'a str>,
+    /// `25.04.2012`.
+    pub datum: String,
+}
+
+impl<'a> HeaderView<'a> {
+    pub fn new(paper: &'a Paper) -> Self {
+        HeaderView {
+            drucksachennummer: paper.reference.as_deref(),
+            datum: paper.date.german(),
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -16,11 +16,15 @@ use super::templates::file_id;
 /// global file-id table does not grow with the number of papers.
 pub static PAPER_JSON: LazyLock<FileId> = LazyLock::new(|| file_id("paper.json"));
 
+/// `/kopf.json`: what the page header shows (see `view::HeaderView`).
+pub static HEADER_JSON: LazyLock<FileId> = LazyLock::new(|| file_id("kopf.json"));
+
 /// One job: borrows the engine, owns only the data of its paper.
 pub struct JobWorld<'a> {
     pub engine: &'a Engine,
     pub main: FileId,
     pub data: Bytes,
+    pub header: Bytes,
 }
 
 impl World for JobWorld<'_> {
@@ -47,6 +51,9 @@ impl World for JobWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == *PAPER_JSON {
             return Ok(self.data.clone());
+        }
+        if id == *HEADER_JSON {
+            return Ok(self.header.clone());
         }
         if let Some((coat_id, bytes)) = &self.engine.coat_of_arms
             && *coat_id == id
