@@ -77,8 +77,8 @@ impl FileStore {
     }
 
     /// Writes files durably under their final names, keeping each `tmp/` mark until
-    /// [`Staged::finish`]. All files are written and linked first, then each file and each
-    /// touched folder is fsynced once, so a batch pays for its fsyncs about once. On error,
+    /// [`Staged::finish`]. Each file is fsynced through the handle that wrote it, then each
+    /// touched folder once, so a batch pays for its folder fsyncs once. On error,
     /// whatever this call staged is undone. Call this only while holding the write lock.
     pub fn stage_all(&self, files: &[&[u8]]) -> Result<Vec<Staged>, StoreError> {
         let mut staged = Vec::with_capacity(files.len());
@@ -107,8 +107,10 @@ impl FileStore {
                 .map_err(io_error("cannot write", &tmp_path))?
                 .permissions();
             permissions.set_readonly(true);
-            fs::set_permissions(&tmp_path, permissions)
+            file.set_permissions(permissions)
                 .map_err(io_error("cannot write", &tmp_path))?;
+            file.sync_all()
+                .map_err(io_error("cannot sync", &tmp_path))?;
             drop(file);
 
             let path = self.path(&sha512);
@@ -141,11 +143,6 @@ impl FileStore {
                 tmp_path,
                 new_file,
             });
-        }
-        for s in staged.iter() {
-            File::open(&s.tmp_path)
-                .and_then(|f| f.sync_all())
-                .map_err(io_error("cannot sync", &s.tmp_path))?;
         }
         for dir in &dirs {
             sync_dir(dir)?;
