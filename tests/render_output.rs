@@ -94,6 +94,9 @@ fn pdf_is_pdfa_2b_with_metadata_and_embedded_fonts() {
         "{info}"
     );
     assert!(info.contains("Keywords:        0310/2012"), "{info}");
+    // Set by the renderer, not the template: author = Gemeinde, date = the paper's date.
+    assert!(info.contains("Author:          Stadt Hagen"), "{info}");
+    assert!(info.contains("CreationDate:    Wed Apr 25"), "{info}");
     assert!(info.contains("Tagged:          yes"), "{info}");
 
     let fonts = tool("pdffonts", &[pdf]);

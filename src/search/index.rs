@@ -1026,6 +1026,8 @@ struct Highlighter {
     terms: BTreeMap<String, f32>,
     /// Every form of a word (whole-word stem and compound parts' stems): what is marked.
     forms: TextAnalyzer,
+    /// Picks and marks the fragment, with `forms`.
+    generator: SnippetGenerator,
     /// Folded words only: cheap, to find the words worth analysing fully.
     exact: TextAnalyzer,
 }
@@ -1048,9 +1050,13 @@ const SNIPPET_LEAD: usize = 60;
 
 impl Highlighter {
     fn new(terms: &[String]) -> Highlighter {
+        let terms: BTreeMap<String, f32> = terms.iter().map(|t| (t.clone(), 1.0)).collect();
+        let forms = analyzer::parts(true);
+        let dummy = tantivy::schema::Field::from_field_id(0);
         Highlighter {
-            terms: terms.iter().map(|t| (t.clone(), 1.0)).collect(),
-            forms: analyzer::parts(true),
+            generator: SnippetGenerator::new(terms.clone(), forms.clone(), dummy, SNIPPET_CHARS),
+            terms,
+            forms,
             exact: analyzer::exact(),
         }
     }
@@ -1059,9 +1065,6 @@ impl Highlighter {
         if self.terms.is_empty() {
             return None;
         }
-        let dummy = tantivy::schema::Field::from_field_id(0);
-        let generator =
-            SnippetGenerator::new(self.terms.clone(), self.forms.clone(), dummy, SNIPPET_CHARS);
         for field in SNIPPET_FIELDS {
             let text = text_of(field);
             let Some(first) = self.first_match(&text) else {
@@ -1071,8 +1074,8 @@ impl Highlighter {
             // (stemming and compound splitting a five-page reasoning per hit is what made
             // searches slow).
             let start = window_start(&text, first);
-            let end = floor_char_boundary(&text, (first + 3 * SNIPPET_CHARS).min(text.len()));
-            let snippet = generator.snippet(&text[start..end]);
+            let end = text.floor_char_boundary(first + 3 * SNIPPET_CHARS);
+            let snippet = self.generator.snippet(&text[start..end]);
             if !snippet.highlighted().is_empty() {
                 return Some(Snippet {
                     field: field.key(),
@@ -1113,7 +1116,7 @@ impl Highlighter {
 /// Where a snippet's text begins: up to [`SNIPPET_LEAD`] bytes before `first`, at the start
 /// of a word.
 fn window_start(text: &str, first: usize) -> usize {
-    let from = floor_char_boundary(text, first.saturating_sub(SNIPPET_LEAD));
+    let from = text.floor_char_boundary(first.saturating_sub(SNIPPET_LEAD));
     if from == 0 {
         return 0;
     }
@@ -1124,14 +1127,6 @@ fn window_start(text: &str, first: usize) -> usize {
         Some((space, c)) => from + space + c.len_utf8(),
         None => first,
     }
-}
-
-/// The largest char boundary of `text` at or below `at`.
-fn floor_char_boundary(text: &str, mut at: usize) -> usize {
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 #[cfg(test)]
