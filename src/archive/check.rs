@@ -100,12 +100,16 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
             ));
         }
     }
-    let leftovers = std::fs::read_dir(store.dir().join("tmp"))
-        .map(|d| d.count())
-        .unwrap_or(0);
-    if leftovers > 0 {
+    // Marks of committed rows belong to writers finishing their write (or to a write the
+    // next opening completes); any other mark is a write that never got its row.
+    let unfinished = store
+        .marks()?
+        .into_iter()
+        .filter(|mark| !referenced.contains(mark))
+        .count();
+    if unfinished > 0 {
         report.problems.push(format!(
-            "{FILES_DIR}/tmp/ holds {leftovers} unfinished write(s)"
+            "{FILES_DIR}/tmp/ holds {unfinished} unfinished write(s) without a database row"
         ));
     }
 

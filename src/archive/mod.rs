@@ -362,24 +362,29 @@ impl Archive {
         assert_eq!(pdfs.len(), numbered.len(), "one PDF per paper");
         test_pause("rendered");
 
-        // 3. The files, then their rows, then the commit.
+        // 3. The files (round 1 of their fsyncs), then their rows and the commit while the
+        //    files' folders are fsynced (round 2), then the marks go.
         let bytes: Vec<&[u8]> = pdfs.iter().map(|p| &p.pdf[..]).collect();
-        let staged = self.store.stage_all(&bytes)?;
+        let staging = self.store.stage_all(&bytes)?;
         test_pause("stored");
-        let mut created = Vec::with_capacity(slots.len());
-        let mut files = staged.iter().zip(&pdfs);
-        let inserted = (|| -> Result<(), ArchiveError> {
-            for slot in slots {
-                let Some((paper_id, number)) = slot else {
-                    created.push(None);
-                    continue;
-                };
-                let (staged, produced) = files.next().expect("one file per numbered paper");
-                tx.execute(
-                    "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
-                        program_version, created_at, signer, development_key)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![
+        let store = &self.store;
+        let (names, created) = std::thread::scope(|scope| {
+            let names = scope.spawn(|| staging.sync_names());
+            let mut created = Vec::with_capacity(slots.len());
+            let mut files = staging.files.iter().zip(&pdfs);
+            let inserted = (|| -> Result<(), ArchiveError> {
+                for slot in slots {
+                    let Some((paper_id, number)) = slot else {
+                        created.push(None);
+                        continue;
+                    };
+                    let (staged, produced) = files.next().expect("one file per numbered paper");
+                    tx.prepare_cached(
+                        "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
+                            program_version, created_at, signer, development_key)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    )?
+                    .execute(params![
                         paper_id,
                         staged.sha512,
                         staged.size as i64,
@@ -388,30 +393,37 @@ impl Archive {
                         now,
                         produced.signer,
                         produced.development_key,
-                    ],
-                )?;
-                created.push(Some(Created {
-                    file: self.store.path(&staged.sha512),
-                    sha512: staged.sha512.clone(),
-                    reference: number.reference,
-                    allocated: number.allocated,
-                }));
+                    ])?;
+                    created.push(Some(Created {
+                        file: store.path(&staged.sha512),
+                        sha512: staged.sha512.clone(),
+                        reference: number.reference,
+                        allocated: number.allocated,
+                    }));
+                }
+                Ok(())
+            })();
+            if let Err(e) = inserted {
+                // Undone while the transaction still holds the write lock.
+                let _ = names.join();
+                staging.abandon(store)?;
+                return Err(e);
             }
-            Ok(())
-        })();
-        let outcome = inserted.and_then(|()| {
             test_pause("inserted");
-            tx.commit().map_err(ArchiveError::from)
-        });
-        if let Err(e) = outcome {
-            for s in staged {
-                s.abandon(&self.store)?;
+            let committed = tx.commit();
+            let names = names.join().expect("the folder fsync thread panicked");
+            if let Err(e) = committed {
+                staging.abandon(store)?;
+                return Err(e.into());
             }
-            return Err(e);
-        }
+            Ok((names, created))
+        })?;
         test_pause("committed");
-        for s in staged {
-            s.finish();
+        match names {
+            Ok(()) => staging.finish(),
+            // The papers are committed and their files durable under their marks, which
+            // stay: the next open of the archive makes the final names durable from them.
+            Err(e) => tracing::warn!("{e}; the archive's next opening completes the write"),
         }
         Ok(created)
     }
@@ -589,15 +601,15 @@ impl Archive {
             });
         }
         let now = now();
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE papers SET status = 'withdrawn', withdrawn_reason = ?2, modified_at = ?3
              WHERE id = ?1",
-            params![id, reason, now],
-        )?;
-        tx.execute(
+        )?
+        .execute(params![id, reason, now])?;
+        tx.prepare_cached(
             "INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, 'withdrawn', ?3)",
-            params![id, now, reason],
-        )?;
+        )?
+        .execute(params![id, now, reason])?;
         tx.commit()?;
         Ok(())
     }
@@ -638,7 +650,7 @@ impl Archive {
         let copy_store = FileStore::open(target.join(FILES_DIR))?;
         for sha in &hashes {
             let bytes = self.store.read_verified(sha)?;
-            copy_store.stage(&bytes)?.finish();
+            copy_store.put(&bytes)?;
         }
         copy_tree(&self.root, target, &self.root).map_err(io(&self.root))?;
         Ok(hashes.len())
@@ -693,43 +705,39 @@ fn insert_paper(
     now: &str,
 ) -> Result<i64, ArchiveError> {
     let source = canonical_json(paper);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO papers (reference, year, seq, parent_reference, supplement_no,
             allocated, kind, public, date, subject, department, source_json,
             source_sha512, created_at, modified_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
-        params![
-            number.reference,
-            number.year,
-            number.seq,
-            number.parent,
-            number.supplement_no,
-            number.allocated,
-            paper.kind.key(),
-            paper.public,
-            paper.date.to_string(),
-            paper.subject,
-            format!("{} {}", paper.department.number, paper.department.name),
-            source,
-            sha512_hex(source.as_bytes()),
-            now,
-        ],
-    )?;
+    )?
+    .execute(params![
+        number.reference,
+        number.year,
+        number.seq,
+        number.parent,
+        number.supplement_no,
+        number.allocated,
+        paper.kind.key(),
+        paper.public,
+        paper.date.to_string(),
+        paper.subject,
+        format!("{} {}", paper.department.number, paper.department.name),
+        source,
+        sha512_hex(source.as_bytes()),
+        now,
+    ])?;
     let paper_id = tx.last_insert_rowid();
     let (event, detail) = match origin {
         Origin::New if number.allocated => ("created", "number allocated".to_string()),
         Origin::New => ("created", "number taken from the record".to_string()),
         Origin::Import { path, .. } => ("imported", path.clone()),
     };
-    tx.execute(
-        "INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![paper_id, now, event, detail],
-    )?;
+    tx.prepare_cached("INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![paper_id, now, event, detail])?;
     if let Origin::Import { path, file_sha512 } = origin {
-        tx.execute(
-            "INSERT INTO imports (path, file_sha512, paper_id) VALUES (?1, ?2, ?3)",
-            params![path, file_sha512, paper_id],
-        )?;
+        tx.prepare_cached("INSERT INTO imports (path, file_sha512, paper_id) VALUES (?1, ?2, ?3)")?
+            .execute(params![path, file_sha512, paper_id])?;
     }
     Ok(paper_id)
 }
@@ -761,21 +769,15 @@ fn assign(
 ) -> Result<Number, ArchiveError> {
     let paper_year = paper.date.year();
     let exists = |reference: &str| -> rusqlite::Result<bool> {
-        tx.query_row(
-            "SELECT 1 FROM papers WHERE reference = ?1",
-            [reference],
-            |_| Ok(()),
-        )
-        .optional()
-        .map(|r| r.is_some())
+        tx.prepare_cached("SELECT 1 FROM papers WHERE reference = ?1")?
+            .query_row([reference], |_| Ok(()))
+            .optional()
+            .map(|r| r.is_some())
     };
     let holder = |year: i32, seq: u32| -> rusqlite::Result<Option<String>> {
-        tx.query_row(
-            "SELECT reference FROM papers WHERE year = ?1 AND seq = ?2",
-            params![year, seq],
-            |r| r.get(0),
-        )
-        .optional()
+        tx.prepare_cached("SELECT reference FROM papers WHERE year = ?1 AND seq = ?2")?
+            .query_row(params![year, seq], |r| r.get(0))
+            .optional()
     };
 
     // A record that brings its own (historical) reference keeps it if it is free.
@@ -821,7 +823,9 @@ fn assign(
         if !exists(parent)? {
             return Err(ArchiveError::UnknownParent(parent.clone()));
         }
-        let last: u32 = tx.query_row(LAST_SUPPLEMENT_SQL, [parent], |r| r.get(0))?;
+        let last: u32 = tx
+            .prepare_cached(LAST_SUPPLEMENT_SQL)?
+            .query_row([parent], |r| r.get(0))?;
         let reference = numbering.format_supplement(parent, last + 1);
         if exists(&reference)? {
             return Err(ArchiveError::ReferenceExists(reference));
@@ -837,7 +841,9 @@ fn assign(
     }
 
     // Everything else gets the next number of the paper's year.
-    let last: u32 = tx.query_row(LAST_SEQ_SQL, [paper_year], |r| r.get(0))?;
+    let last: u32 = tx
+        .prepare_cached(LAST_SEQ_SQL)?
+        .query_row([paper_year], |r| r.get(0))?;
     let seq = last + 1;
     let reference = numbering.format(paper_year, seq);
     if exists(&reference)? {

@@ -2,16 +2,27 @@
 //! changed or deleted once its database row is committed.
 //!
 //! Writing is staged so that a crash at any moment can be repaired from the `tmp/` folder
-//! alone: the bytes go to `tmp/<sha512>.pdf` (fsynced), are hard-linked to their final name
-//! (directory fsynced), the database row is inserted and committed, and only then is the
-//! `tmp/` name removed. A file in `tmp/` is therefore the mark of a write that may not have
-//! been committed; [`FileStore::recover`] settles each one against the database.
+//! alone, with two rounds of fsyncs per write (each round's fsyncs run at the same time):
+//!
+//! 1. The bytes go to `tmp/<sha512>.pdf`; the file and `tmp/` are fsynced. The mark is now
+//!    a durable copy. Only then is it hard-linked to its final name.
+//! 2. The final name's folder is fsynced while the database row is committed.
+//!
+//! Only after both is the mark removed. A file in `tmp/` is therefore the mark of a write
+//! that may not have been committed, or whose final name may not be durable yet;
+//! [`FileStore::recover`] settles each one against the database: it removes uncommitted
+//! writes and completes committed ones (links the final name if missing, fsyncs its folder).
 
+use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sha2::{Digest, Sha512};
+
+/// At most this many fsyncs are waited for at the same time.
+const MAX_PARALLEL_SYNCS: usize = 8;
 
 /// A problem with the store's files.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +49,15 @@ pub struct FileStore {
     tmp: PathBuf,
 }
 
-/// A file written to the store but not yet known to be committed.
+/// Files written to the store (round 1 done) whose rows are not committed yet.
+#[derive(Debug)]
+pub struct Staging {
+    pub files: Vec<Staged>,
+    /// The folders that got new names (shards, and `files/` for a new shard): round 2.
+    dirs: BTreeSet<PathBuf>,
+}
+
+/// One file of a [`Staging`].
 #[derive(Debug)]
 pub struct Staged {
     pub sha512: String,
@@ -71,61 +90,89 @@ impl FileStore {
         self.dir.join(&sha512[..2]).join(format!("{sha512}.pdf"))
     }
 
-    /// Writes one file durably under its final name; see [`FileStore::stage_all`].
-    pub fn stage(&self, bytes: &[u8]) -> Result<Staged, StoreError> {
-        Ok(self.stage_all(&[bytes])?.pop().expect("one file staged"))
-    }
-
-    /// Writes files durably under their final names, keeping each `tmp/` mark until
-    /// [`Staged::finish`]. Each file is fsynced through the handle that wrote it, then each
-    /// touched folder once, so a batch pays for its folder fsyncs once. On error,
-    /// whatever this call staged is undone. Call this only while holding the write lock.
-    pub fn stage_all(&self, files: &[&[u8]]) -> Result<Vec<Staged>, StoreError> {
-        let mut staged = Vec::with_capacity(files.len());
-        let result = self.write_and_sync(files, &mut staged);
-        if let Err(e) = result {
-            for s in staged {
-                let _ = s.abandon(self);
-            }
+    /// Stores one file completely (both rounds, mark removed), for copies that have no
+    /// database row to commit (backups). Returns its SHA-512.
+    pub fn put(&self, bytes: &[u8]) -> Result<String, StoreError> {
+        let staging = self.stage_all(&[bytes])?;
+        if let Err(e) = staging.sync_names() {
+            staging.abandon(self)?;
             return Err(e);
         }
-        Ok(staged)
+        let sha512 = staging.files[0].sha512.clone();
+        staging.finish();
+        Ok(sha512)
     }
 
-    fn write_and_sync(&self, files: &[&[u8]], staged: &mut Vec<Staged>) -> Result<(), StoreError> {
-        let mut dirs = std::collections::BTreeSet::from([self.tmp.clone()]);
+    /// Round 1 for many files: writes each to its `tmp/` mark, fsyncs the files and `tmp/`
+    /// (all at the same time), then links the final names. The caller runs
+    /// [`Staging::sync_names`] alongside its commit, then [`Staging::finish`] (or
+    /// [`Staging::abandon`] if the commit failed). On error, whatever this call staged is
+    /// undone. Call this only while holding the write lock.
+    pub fn stage_all(&self, files: &[&[u8]]) -> Result<Staging, StoreError> {
+        let mut staging = Staging {
+            files: Vec::with_capacity(files.len()),
+            dirs: BTreeSet::new(),
+        };
+        if let Err(e) = self.write_and_link(files, &mut staging) {
+            let _ = staging.abandon(self);
+            return Err(e);
+        }
+        Ok(staging)
+    }
+
+    fn write_and_link(&self, files: &[&[u8]], staging: &mut Staging) -> Result<(), StoreError> {
+        let mut written = Vec::with_capacity(files.len());
         for bytes in files {
             let sha512 = sha512_hex(bytes);
             let tmp_path = self.tmp.join(format!("{sha512}.pdf"));
             remove_if_present(&tmp_path)?;
             let mut file = File::create(&tmp_path).map_err(io_error("cannot write", &tmp_path))?;
+            // Registered at once, so that an error from here on removes the mark.
+            staging.files.push(Staged {
+                sha512,
+                size: bytes.len() as u64,
+                tmp_path,
+                new_file: false,
+            });
+            let tmp_path = &staging.files.last().expect("just pushed").tmp_path;
             file.write_all(bytes)
-                .map_err(io_error("cannot write", &tmp_path))?;
+                .map_err(io_error("cannot write", tmp_path))?;
             // Stored files are never changed: make that visible in their permissions too.
             let mut permissions = file
                 .metadata()
-                .map_err(io_error("cannot write", &tmp_path))?
+                .map_err(io_error("cannot write", tmp_path))?
                 .permissions();
             permissions.set_readonly(true);
             file.set_permissions(permissions)
-                .map_err(io_error("cannot write", &tmp_path))?;
-            file.sync_all()
-                .map_err(io_error("cannot sync", &tmp_path))?;
-            drop(file);
+                .map_err(io_error("cannot write", tmp_path))?;
+            written.push(file);
+        }
 
-            let path = self.path(&sha512);
+        // Round 1: the bytes and the marks are durable before any final name exists.
+        let mut syncs: Vec<Flush<'_>> = written
+            .iter()
+            .zip(&staging.files)
+            .map(|(file, s)| Flush::File(file, &s.tmp_path))
+            .collect();
+        syncs.push(Flush::Dir(&self.tmp));
+        sync_parallel(&syncs)?;
+        drop(syncs);
+        drop(written);
+
+        for staged in &mut staging.files {
+            let path = self.path(&staged.sha512);
             let shard = path.parent().expect("files have a shard folder");
             if !shard.is_dir() {
                 fs::create_dir_all(shard).map_err(io_error("cannot create", shard))?;
-                dirs.insert(self.dir.clone());
+                staging.dirs.insert(self.dir.clone());
             }
-            let new_file = match fs::hard_link(&tmp_path, &path) {
+            staged.new_file = match fs::hard_link(&staged.tmp_path, &path) {
                 Ok(()) => true,
                 // The same bytes are already stored (for another paper): content addressing
                 // makes them the same file. Make sure it really is.
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     let existing = fs::read(&path).map_err(io_error("cannot read", &path))?;
-                    if sha512_hex(&existing) != sha512 {
+                    if sha512_hex(&existing) != staged.sha512 {
                         return Err(StoreError {
                             action: "stored file does not match its name",
                             path,
@@ -136,23 +183,15 @@ impl FileStore {
                 }
                 Err(e) => return Err(io_error("cannot store", &path)(e)),
             };
-            dirs.insert(shard.to_path_buf());
-            staged.push(Staged {
-                sha512,
-                size: bytes.len() as u64,
-                tmp_path,
-                new_file,
-            });
-        }
-        for dir in &dirs {
-            sync_dir(dir)?;
+            staging.dirs.insert(shard.to_path_buf());
         }
         Ok(())
     }
 
-    /// Settles interrupted writes: for every mark in `tmp/`, keeps the stored file if
-    /// `is_committed(sha512)` says a row refers to it, and removes it otherwise. Returns a line
-    /// per action for the log. Call this only while holding the archive's write lock.
+    /// Settles interrupted writes: for every mark in `tmp/`, completes the write if
+    /// `is_committed(sha512)` says a row refers to it (final name linked and its folder
+    /// fsynced), and removes the stored file otherwise. Returns a line per action for the
+    /// log. Call this only while holding the archive's write lock.
     pub fn recover(
         &self,
         mut is_committed: impl FnMut(&str) -> bool,
@@ -165,9 +204,20 @@ impl FileStore {
             let name = entry.file_name().to_string_lossy().into_owned();
             let sha512 = name.strip_suffix(".pdf").filter(|s| is_sha512_hex(s));
             match sha512 {
-                Some(sha512) if is_committed(sha512) => {
-                    actions.push(format!("finished the committed write of {sha512}"));
-                }
+                Some(sha512) if is_committed(sha512) => match self.complete(sha512, &tmp_path)? {
+                    Completion::Done => {
+                        actions.push(format!("finished the committed write of {sha512}"))
+                    }
+                    Completion::Vanished => {}
+                    Completion::Damaged => {
+                        // Kept for whoever repairs it; `check` reports the missing file.
+                        actions.push(format!(
+                            "the committed file {sha512} is missing and its mark tmp/{name} \
+                             is damaged: restore the file from a backup"
+                        ));
+                        continue;
+                    }
+                },
                 Some(sha512) => {
                     let path = self.path(sha512);
                     match fs::remove_file(&path) {
@@ -183,11 +233,34 @@ impl FileStore {
                 }
                 None => actions.push(format!("removed the stray file tmp/{name}")),
             }
-            // The writer of a committed file removes its mark after the commit, without the
-            // lock: it may have done so since the folder was read.
             remove_if_present(&tmp_path)?;
         }
         Ok(actions)
+    }
+
+    /// Makes a committed file's final name durable, linking it from its mark if missing.
+    fn complete(&self, sha512: &str, mark: &Path) -> Result<Completion, StoreError> {
+        let path = self.path(sha512);
+        let shard = path.parent().expect("files have a shard folder");
+        if !path.exists() {
+            let bytes = match fs::read(mark) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Completion::Vanished),
+                Err(e) => return Err(io_error("cannot read", mark)(e)),
+            };
+            if sha512_hex(&bytes) != sha512 {
+                return Ok(Completion::Damaged);
+            }
+            fs::create_dir_all(shard).map_err(io_error("cannot create", shard))?;
+            sync_dir(&self.dir)?;
+            match fs::hard_link(mark, &path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io_error("cannot store", &path)(e)),
+            }
+        }
+        sync_dir(shard)?;
+        Ok(Completion::Done)
     }
 
     /// Every stored file's SHA-512 (from its name), for `check`. Marks in `tmp/` and files
@@ -218,6 +291,20 @@ impl FileStore {
         Ok(listing)
     }
 
+    /// The SHA-512 values named by the marks in `tmp/` (writes in progress or interrupted),
+    /// for `check`; other names there are returned as they are.
+    pub fn marks(&self) -> Result<Vec<String>, StoreError> {
+        let entries = fs::read_dir(&self.tmp).map_err(io_error("cannot read", &self.tmp))?;
+        let mut marks = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_error("cannot read", &self.tmp))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            marks.push(name.strip_suffix(".pdf").unwrap_or(&name).to_string());
+        }
+        marks.sort();
+        Ok(marks)
+    }
+
     /// Reads a stored file and checks its content against its name.
     pub fn read_verified(&self, sha512: &str) -> Result<Vec<u8>, StoreError> {
         let path = self.path(sha512);
@@ -241,25 +328,88 @@ pub struct Listing {
     pub strays: Vec<PathBuf>,
 }
 
-impl Staged {
-    /// Removes the `tmp/` mark after the row is committed. A crash before this is harmless:
-    /// recovery finds the row and removes the mark.
+impl Staging {
+    /// Round 2: makes the final names durable (their folders fsynced at the same time). Run
+    /// it while the rows are committed; if it fails after the commit, keep the marks (do not
+    /// call [`Staging::finish`]): recovery completes the names from them.
+    pub fn sync_names(&self) -> Result<(), StoreError> {
+        let syncs: Vec<Flush<'_>> = self.dirs.iter().map(|d| Flush::Dir(d)).collect();
+        sync_parallel(&syncs)
+    }
+
+    /// Removes the `tmp/` marks once the rows are committed and the names durable. A crash
+    /// before this is harmless: recovery finds the rows and removes the marks.
     pub fn finish(self) {
-        if let Err(e) = fs::remove_file(&self.tmp_path)
-            && e.kind() != io::ErrorKind::NotFound
-        {
-            tracing::warn!("cannot remove {}: {e}", self.tmp_path.display());
+        for staged in self.files {
+            if let Err(e) = fs::remove_file(&staged.tmp_path)
+                && e.kind() != io::ErrorKind::NotFound
+            {
+                tracing::warn!("cannot remove {}: {e}", staged.tmp_path.display());
+            }
         }
     }
 
-    /// Undoes a write whose transaction is rolled back. Call it before the rollback, while
-    /// still holding the write lock.
-    pub fn abandon(self, store: &FileStore) -> Result<(), StoreError> {
-        if self.new_file {
-            remove_if_present(&store.path(&self.sha512))?;
+    /// Undoes the writes of a transaction that is not committed. Call it while still holding
+    /// the write lock if possible (before the rollback).
+    pub fn abandon(&self, store: &FileStore) -> Result<(), StoreError> {
+        for staged in &self.files {
+            if staged.new_file {
+                remove_if_present(&store.path(&staged.sha512))?;
+            }
+            remove_if_present(&staged.tmp_path)?;
         }
-        remove_if_present(&self.tmp_path)
+        Ok(())
     }
+}
+
+/// What recovery could do for the mark of a committed write.
+enum Completion {
+    /// The final name is there and durable.
+    Done,
+    /// The writer removed the mark meanwhile (it does so, without the lock, once the name is
+    /// durable).
+    Vanished,
+    /// The final name is missing and the mark's content does not match its name.
+    Damaged,
+}
+
+/// One fsync to wait for.
+enum Flush<'a> {
+    /// A written file, through the handle that wrote it.
+    File(&'a File, &'a Path),
+    /// A folder's entries (new names).
+    Dir(&'a Path),
+}
+
+impl Flush<'_> {
+    fn run(&self) -> Result<(), StoreError> {
+        match self {
+            Flush::File(file, path) => file.sync_all().map_err(io_error("cannot sync", path)),
+            Flush::Dir(dir) => sync_dir(dir),
+        }
+    }
+}
+
+/// Runs the fsyncs at the same time (up to [`MAX_PARALLEL_SYNCS`]): the disk serves
+/// concurrent flushes together, so a round costs about one fsync instead of their sum.
+fn sync_parallel(syncs: &[Flush<'_>]) -> Result<(), StoreError> {
+    let next = AtomicUsize::new(0);
+    let work = || -> Result<(), StoreError> {
+        while let Some(sync) = syncs.get(next.fetch_add(1, Ordering::Relaxed)) {
+            sync.run()?;
+        }
+        Ok(())
+    };
+    let helpers = syncs.len().clamp(1, MAX_PARALLEL_SYNCS) - 1;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..helpers).map(|_| scope.spawn(work)).collect();
+        let mine = work();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("an fsync thread panicked"))
+            .chain([mine])
+            .collect()
+    })
 }
 
 fn remove_if_present(path: &Path) -> Result<(), StoreError> {
@@ -284,14 +434,26 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
+    /// Stores `bytes` as a write whose row is about to be committed (both rounds, mark kept).
+    fn staged(store: &FileStore, bytes: &[u8]) -> Staging {
+        let staging = store.stage_all(&[bytes]).unwrap();
+        staging.sync_names().unwrap();
+        staging
+    }
+
     #[test]
     fn stage_finish_and_recover() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::open(dir.path().join("files")).unwrap();
-        let a = store.stage(b"committed").unwrap();
-        let b = store.stage(b"never committed").unwrap();
-        let (a_sha, b_sha) = (a.sha512.clone(), b.sha512.clone());
+        let a = staged(&store, b"committed");
+        let b = staged(&store, b"never committed");
+        let (a_sha, b_sha) = (a.files[0].sha512.clone(), b.files[0].sha512.clone());
         assert!(store.path(&a_sha).is_file() && store.path(&b_sha).is_file());
+        assert_eq!(store.marks().unwrap(), {
+            let mut m = vec![a_sha.clone(), b_sha.clone()];
+            m.sort();
+            m
+        });
         std::fs::write(store.tmp.join("junk"), b"x").unwrap();
 
         // A crash now leaves both marks; only `a` got its row.
@@ -299,18 +461,16 @@ mod tests {
         assert_eq!(actions.len(), 3, "{actions:?}");
         assert!(store.path(&a_sha).is_file());
         assert!(!store.path(&b_sha).exists());
-        assert_eq!(std::fs::read_dir(&store.tmp).unwrap().count(), 0);
+        assert!(store.marks().unwrap().is_empty());
         assert_eq!(store.list().unwrap().files, vec![a_sha.clone()]);
         assert_eq!(store.read_verified(&a_sha).unwrap(), b"committed");
         a.finish(); // the mark is gone already: no error
 
         // A writer that committed removes its own mark without the lock, possibly while
         // another process's recovery is looking at it.
-        let c = store
-            .stage(b"committed, mark removed during recovery")
-            .unwrap();
-        let c_sha = c.sha512.clone();
-        let c_mark = c.tmp_path.clone();
+        let c = staged(&store, b"committed, mark removed during recovery");
+        let c_sha = c.files[0].sha512.clone();
+        let c_mark = c.files[0].tmp_path.clone();
         let actions = store
             .recover(|sha| {
                 assert_eq!(sha, c_sha);
@@ -322,10 +482,12 @@ mod tests {
         assert!(store.path(&c_sha).is_file());
         c.finish();
 
-        // Same bytes again: same file.
-        let again = store.stage(b"committed").unwrap();
-        assert_eq!(again.sha512, a_sha);
-        again.finish();
+        // Same bytes again: same file, and abandoning the second write keeps it.
+        assert_eq!(store.put(b"committed").unwrap(), a_sha);
+        let again = staged(&store, b"committed");
+        again.abandon(&store).unwrap();
+        assert_eq!(store.read_verified(&a_sha).unwrap(), b"committed");
+        assert!(store.marks().unwrap().is_empty());
 
         // A damaged file is noticed.
         let path = store.path(&a_sha);
@@ -335,6 +497,65 @@ mod tests {
         std::fs::set_permissions(&path, perms).unwrap();
         std::fs::write(&path, b"changed").unwrap();
         assert!(store.read_verified(&a_sha).is_err());
-        assert!(store.stage(b"committed").is_err());
+        assert!(store.stage_all(&[b"committed"]).is_err());
+        assert!(
+            store.marks().unwrap().is_empty(),
+            "a failed stage leaves no mark"
+        );
+    }
+
+    /// A power cut after the commit but before the final name reached the disk leaves the
+    /// mark and no final name: recovery links the name from the mark.
+    #[test]
+    fn recovery_completes_a_committed_write_from_its_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path().join("files")).unwrap();
+        let staging = store.stage_all(&[b"committed, name lost"]).unwrap();
+        let sha = staging.files[0].sha512.clone();
+        let path = store.path(&sha);
+        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_dir(path.parent().unwrap()).unwrap();
+
+        let actions = store.recover(|s| s == sha).unwrap();
+        assert_eq!(actions, [format!("finished the committed write of {sha}")]);
+        assert_eq!(store.read_verified(&sha).unwrap(), b"committed, name lost");
+        assert!(store.marks().unwrap().is_empty());
+
+        // A damaged mark is never linked to a final name.
+        let staging = store.stage_all(&[b"damaged mark"]).unwrap();
+        let sha = staging.files[0].sha512.clone();
+        std::fs::remove_file(store.path(&sha)).unwrap();
+        let mark = &staging.files[0].tmp_path;
+        let mut perms = std::fs::metadata(mark).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(mark, perms).unwrap();
+        std::fs::write(mark, b"garbage").unwrap();
+        let actions = store.recover(|s| s == sha).unwrap();
+        assert_eq!(actions.len(), 1);
+        assert!(actions[0].contains("is damaged"), "{actions:?}");
+        assert!(!store.path(&sha).exists());
+        assert_eq!(store.marks().unwrap(), [sha], "kept for inspection");
+    }
+
+    #[test]
+    fn a_batch_is_staged_in_one_round_per_kind_of_fsync() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::open(dir.path().join("files")).unwrap();
+        let bytes: Vec<Vec<u8>> = (0..20).map(|i| format!("file {i}").into_bytes()).collect();
+        let refs: Vec<&[u8]> = bytes.iter().map(|b| &b[..]).collect();
+        let staging = store.stage_all(&refs).unwrap();
+        assert_eq!(staging.files.len(), 20);
+        // Every new shard folder, and files/ itself for them.
+        let shards: BTreeSet<_> = staging
+            .files
+            .iter()
+            .map(|s| store.path(&s.sha512).parent().unwrap().to_path_buf())
+            .collect();
+        assert_eq!(staging.dirs.len(), shards.len() + 1);
+        staging.sync_names().unwrap();
+        staging.finish();
+        assert_eq!(store.list().unwrap().files.len(), 20);
+        assert!(store.marks().unwrap().is_empty());
     }
 }
