@@ -180,6 +180,9 @@ fn refused_input_allocates_nothing() {
     let r = run_with_templates(&archive, templates.path(), &good);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("layout.typ"), "{}", r.stderr);
+    // The mark made for the file while the paper rendered is gone with the failure.
+    let marks = std::fs::read_dir(archive.path().join("files/tmp")).unwrap();
+    assert_eq!(marks.count(), 0, "files/tmp/ is empty");
 
     assert_eq!(archive.new_paper(&good), "0002/2025");
     assert_eq!(archive.references(), ["0001/2025", "0002/2025"]);

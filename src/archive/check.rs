@@ -105,7 +105,7 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
     let unfinished = store
         .marks()?
         .into_iter()
-        .filter(|mark| !referenced.contains(mark))
+        .filter(|mark| !mark.sha512.as_ref().is_some_and(|s| referenced.contains(s)))
         .count();
     if unfinished > 0 {
         report.problems.push(format!(

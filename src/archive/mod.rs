@@ -25,6 +25,7 @@ pub use db::{DbError, SCHEMA_VERSION};
 pub use numbering::{Numbering, SchemeError};
 pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition, is_slug, slug};
 pub use publish::{ImportReport, PublishError, Publisher, record_files};
+use store::Staging;
 pub use store::{FileStore, StoreError, sha512_hex};
 
 /// The database file below the archive root.
@@ -106,6 +107,28 @@ pub struct Archive {
     conn: Connection,
     store: FileStore,
     numbering: Numbering,
+    /// Committed writes whose marks wait for their final names' folders to be fsynced:
+    /// settled while the next paper renders, or when the archive is dropped.
+    settling: Vec<Staging>,
+}
+
+impl Drop for Archive {
+    fn drop(&mut self) {
+        self.settle();
+    }
+}
+
+/// Settles committed writes ([`Staging::settle`]); a failure leaves their marks for the next
+/// opening's recovery, which completes them.
+fn settle_all(stagings: Vec<Staging>) {
+    for staging in stagings {
+        if let Err(unsettled) = staging.settle() {
+            tracing::warn!(
+                "{}; the archive's next opening completes the write",
+                unsettled.error
+            );
+        }
+    }
 }
 
 /// Where a paper's record came from.
@@ -237,6 +260,7 @@ impl Archive {
             conn,
             store,
             numbering,
+            settling: Vec::new(),
         };
         archive.recover()?;
         Ok(archive)
@@ -252,6 +276,7 @@ impl Archive {
             conn,
             store,
             numbering,
+            settling: Vec::new(),
         })
     }
 
@@ -299,7 +324,7 @@ impl Archive {
 
     /// Like [`Archive::create`] for many papers at once, all or nothing, in one transaction:
     /// numbers in the given order, `produce` gets every numbered paper (and may render them in
-    /// parallel), one fsync round for all files, one commit. An error names the item
+    /// parallel), the files are fsynced together, one commit. An error names the item
     /// ([`ArchiveError::Item`]) unless there is only one.
     pub fn create_all(
         &mut self,
@@ -354,78 +379,87 @@ impl Archive {
         }
         test_pause("allocated");
 
-        // 2. The PDFs.
+        // 2. The PDFs; meanwhile the store settles the previous writes and makes the marks
+        //    the new files go to.
+        let store = &self.store;
+        let settling = std::mem::take(&mut self.settling);
+        let (prepared, produced) = std::thread::scope(|scope| {
+            let prepared = scope.spawn(|| {
+                settle_all(settling);
+                store.prepare(numbered.len())
+            });
+            let produced = produce(&numbered);
+            (
+                prepared.join().expect("the store thread panicked"),
+                produced,
+            )
+        });
         let mut pdfs = Vec::with_capacity(numbered.len());
-        for (index, result) in produce(&numbered).into_iter().enumerate() {
+        for (index, result) in produced.into_iter().enumerate() {
             pdfs.push(result.map_err(|e| in_item(index)(ArchiveError::Produce(e)))?);
         }
         assert_eq!(pdfs.len(), numbered.len(), "one PDF per paper");
+        let prepared = prepared?;
         test_pause("rendered");
 
-        // 3. The files (round 1 of their fsyncs), then their rows and the commit while the
-        //    files' folders are fsynced (round 2), then the marks go.
+        // 3. The files (durable before they get their final names), their rows, the commit.
         let bytes: Vec<&[u8]> = pdfs.iter().map(|p| &p.pdf[..]).collect();
-        let staging = self.store.stage_all(&bytes)?;
+        let staging = store.stage_all(&bytes, prepared)?;
         test_pause("stored");
-        let store = &self.store;
-        let (names, created) = std::thread::scope(|scope| {
-            let names = scope.spawn(|| staging.sync_names());
-            let mut created = Vec::with_capacity(slots.len());
-            let mut files = staging.files.iter().zip(&pdfs);
-            let inserted = (|| -> Result<(), ArchiveError> {
-                for slot in slots {
-                    let Some((paper_id, number)) = slot else {
-                        created.push(None);
-                        continue;
-                    };
-                    let (staged, produced) = files.next().expect("one file per numbered paper");
-                    tx.prepare_cached(
-                        "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
-                            program_version, created_at, signer, development_key)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    )?
-                    .execute(params![
-                        paper_id,
-                        staged.sha512,
-                        staged.size as i64,
-                        produced.template_sha512,
-                        crate::VERSION,
-                        now,
-                        produced.signer,
-                        produced.development_key,
-                    ])?;
-                    created.push(Some(Created {
-                        file: store.path(&staged.sha512),
-                        sha512: staged.sha512.clone(),
-                        reference: number.reference,
-                        allocated: number.allocated,
-                    }));
-                }
-                Ok(())
-            })();
-            if let Err(e) = inserted {
-                // Undone while the transaction still holds the write lock.
-                let _ = names.join();
-                staging.abandon(store)?;
-                return Err(e);
+        let mut created = Vec::with_capacity(slots.len());
+        let mut files = staging.files.iter().zip(&pdfs);
+        let inserted = (|| -> Result<(), ArchiveError> {
+            for slot in slots {
+                let Some((paper_id, number)) = slot else {
+                    created.push(None);
+                    continue;
+                };
+                let (staged, produced) = files.next().expect("one file per numbered paper");
+                tx.prepare_cached(
+                    "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
+                        program_version, created_at, signer, development_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    paper_id,
+                    staged.sha512,
+                    staged.size as i64,
+                    produced.template_sha512,
+                    crate::VERSION,
+                    now,
+                    produced.signer,
+                    produced.development_key,
+                ])?;
+                created.push(Some(Created {
+                    file: store.path(&staged.sha512),
+                    sha512: staged.sha512.clone(),
+                    reference: number.reference,
+                    allocated: number.allocated,
+                }));
             }
-            test_pause("inserted");
-            let committed = tx.commit();
-            let names = names.join().expect("the folder fsync thread panicked");
-            if let Err(e) = committed {
-                staging.abandon(store)?;
-                return Err(e.into());
-            }
-            Ok((names, created))
-        })?;
-        test_pause("committed");
-        match names {
-            Ok(()) => staging.finish(),
-            // The papers are committed and their files durable under their marks, which
-            // stay: the next open of the archive makes the final names durable from them.
-            Err(e) => tracing::warn!("{e}; the archive's next opening completes the write"),
+            Ok(())
+        })();
+        if let Err(e) = inserted {
+            // Undone while the transaction still holds the write lock.
+            staging.abandon(store)?;
+            return Err(e);
         }
+        test_pause("inserted");
+        if let Err(e) = tx.commit() {
+            staging.abandon(store)?;
+            return Err(e.into());
+        }
+        test_pause("committed");
+        // 4. The marks stay until the final names' folders are fsynced, off this path.
+        self.settling.push(staging);
         Ok(created)
+    }
+
+    /// Settles the committed writes whose marks are still kept: fsyncs their final names'
+    /// folders and removes the marks. `create` does this while the next paper renders, and
+    /// dropping the archive does it too; a long-running writer calls it when idle.
+    pub fn settle(&mut self) {
+        settle_all(std::mem::take(&mut self.settling));
     }
 
     /// Runs `f` while holding the archive's write lock (for one-time set-up such as creating

@@ -257,6 +257,7 @@ impl Publisher {
                 Err(e) => return Err(e),
             }
         }
+        self.archive.settle();
         Ok(report)
     }
 }

@@ -105,7 +105,12 @@ impl Drop for Writer {
 fn run(mut publisher: Publisher, mut queue: mpsc::Receiver<Job>, search: &SearchIndex) {
     let mut next = None;
     loop {
-        let Some(job) = next.take().or_else(|| queue.blocking_recv()) else {
+        let waiting = next.take().or_else(|| queue.try_recv().ok());
+        let Some(job) = waiting.or_else(|| {
+            // Idle: finish the last writes' fsyncs before waiting.
+            publisher.archive_mut().settle();
+            queue.blocking_recv()
+        }) else {
             return;
         };
         match job {
