@@ -93,12 +93,10 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
         }
     }
     for stray in &listing.strays {
-        if stray != &store.dir().join("tmp") {
-            report.problems.push(format!(
-                "{}: not a file of the store ({FILES_DIR}/ holds only <sha512>.pdf files)",
-                stray.display()
-            ));
-        }
+        report.problems.push(format!(
+            "{}: not a file of the store ({FILES_DIR}/ holds only <sha512>.pdf files)",
+            stray.display()
+        ));
     }
     // Marks of committed rows belong to writers finishing their write (or to a write the
     // next opening completes); any other mark is a write that never got its row.

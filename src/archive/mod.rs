@@ -923,6 +923,71 @@ fn test_pause(phase: &str) {
 mod tests {
     use super::*;
 
+    /// A committed write keeps its mark until the next paper renders (or the archive is
+    /// dropped); meanwhile `check` passes and another process's recovery finishes it.
+    #[test]
+    fn marks_are_settled_off_the_critical_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let seed = Paper::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("archive/papers/2012/0310-2012.toml"),
+        )
+        .unwrap();
+        let unnumbered = |subject: &str| {
+            let mut p = seed.clone();
+            p.reference = None;
+            p.subject = subject.into();
+            p
+        };
+        let produce = |p: &Paper| -> Result<Produced, BoxError> {
+            Ok(Produced {
+                pdf: format!("%PDF {}", p.subject).into_bytes(),
+                template_sha512: "t".into(),
+                signer: None,
+                development_key: false,
+            })
+        };
+        let marks = |archive: &Archive| archive.store.marks().unwrap();
+        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
+
+        let a = archive
+            .create(unnumbered("A"), Origin::New, produce)
+            .unwrap()
+            .unwrap();
+        let kept = marks(&archive);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].sha512.as_ref(), Some(&a.sha512));
+        let report = archive.check().unwrap();
+        assert!(
+            report.is_ok(),
+            "a committed write's mark is no problem: {report:?}"
+        );
+
+        // The next paper's render settles A; B's mark is kept in turn.
+        let b = archive
+            .create(unnumbered("B"), Origin::New, produce)
+            .unwrap()
+            .unwrap();
+        let kept = marks(&archive);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].sha512.as_ref(), Some(&b.sha512));
+
+        // Another process opening the archive finishes B (it may not wait for this one).
+        let other = Archive::open(dir.path(), Numbering::default()).unwrap();
+        assert!(marks(&other).is_empty());
+        drop(other);
+
+        let c = archive
+            .create(unnumbered("C"), Origin::New, produce)
+            .unwrap()
+            .unwrap();
+        drop(archive);
+        let archive = Archive::open(dir.path(), Numbering::default()).unwrap();
+        assert!(marks(&archive).is_empty(), "dropping the archive settles C");
+        for created in [a, b, c] {
+            assert!(created.file.is_file(), "{}", created.reference);
+        }
+    }
+
     /// Allocation must not get slower as the archive grows: its queries use an index.
     #[test]
     fn allocation_queries_use_an_index() {

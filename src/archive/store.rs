@@ -286,12 +286,15 @@ impl FileStore {
     }
 
     /// Every stored file's SHA-512 (from its name), for `check`. Files whose names are not
-    /// SHA-512 values (and `tmp/`) are listed in `strays`.
+    /// SHA-512 values are listed in `strays`; `tmp/` is left out (see [`FileStore::marks`]).
     pub fn list(&self) -> Result<Listing, StoreError> {
         let mut listing = Listing::default();
         let entries = fs::read_dir(&self.dir).map_err(io_error("cannot read", &self.dir))?;
         for shard in entries {
             let shard = shard.map_err(io_error("cannot read", &self.dir))?.path();
+            if shard == self.tmp {
+                continue;
+            }
             if !shard.is_dir() {
                 listing.strays.push(shard);
                 continue;
@@ -339,7 +342,7 @@ pub struct Mark {
 #[derive(Debug, Default)]
 pub struct Listing {
     pub files: Vec<String>,
-    /// Anything that is not a stored file: leftovers in `tmp/`, foreign files.
+    /// Anything that is not a stored file (foreign files).
     pub strays: Vec<PathBuf>,
 }
 
