@@ -38,8 +38,8 @@ fn main() {
     let (signer, _) = drucksache::sign::dev::ensure_archive_key(dir.path()).expect("key");
     let now = time::OffsetDateTime::now_utc();
     let options = RenderOptions::default();
-    let bare_ms = |publisher: &mut Publisher, numbered: &Paper| {
-        let renderer = publisher.renderer().unwrap();
+    let renderer = publisher.renderer().unwrap().clone();
+    let bare_ms = |numbered: &Paper| {
         let start = Instant::now();
         let pdf = renderer.render(numbered, &options).unwrap();
         std::hint::black_box(signer.sign(&pdf, now).unwrap());
@@ -52,7 +52,6 @@ fn main() {
         publisher.create(variant(&seed, 100_000 + i)).unwrap();
     }
     let count = 1000;
-    let renderer = publisher.renderer().unwrap().clone();
     let (mut bare, mut new, mut own) = (Vec::new(), Vec::new(), Vec::new());
     let mut total_new = 0.0;
     for i in 0..count {
@@ -64,7 +63,7 @@ fn main() {
         // both sides alike.
         let bare_first = (i / 2) % 2 == 0;
         if bare_first {
-            bare.push(bare_ms(&mut publisher, &numbered));
+            bare.push(bare_ms(&numbered));
         }
         let produce_ms = Cell::new(0.0);
         let start = Instant::now();
@@ -89,7 +88,7 @@ fn main() {
         new.push(ms);
         own.push(ms - produce_ms.get());
         if !bare_first {
-            bare.push(bare_ms(&mut publisher, &numbered));
+            bare.push(bare_ms(&numbered));
         }
     }
     let median = |v: &mut Vec<f64>| {
@@ -127,7 +126,6 @@ fn main() {
                 p
             })
             .collect();
-        let renderer = publisher.renderer().unwrap();
         let start = Instant::now();
         for r in renderer.render_all(&numbered, &options) {
             std::hint::black_box(signer.sign(&r.unwrap(), now).unwrap());
