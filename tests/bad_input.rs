@@ -222,3 +222,61 @@ fn template_error_shows_typst_hints() {
         &["beschlussvorlage.typ:2:", "betref"],
     );
 }
+
+/// Text the validator must refuse is refused by the validator (exit 2, field, code point and
+/// position), not by the template or the PDF export (exit 1), and never crashes the process.
+#[test]
+fn unprintable_characters_and_deep_nesting_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let subject = "betreff = \"Integrationskonzept für die Stadt Hagen\"";
+    for (name, edit, needles) in [
+        (
+            "nul.toml",
+            subject.replace("konzept", "konzept\\u0000"),
+            vec!["betreff: character 20 is U+0000, a control character"],
+        ),
+        (
+            "clef.toml",
+            subject.replace("Hagen", "Hagen 𝄞"),
+            vec![
+                "betreff: character 41 is U+1D11E (𝄞), which the paper's fonts cannot print",
+                "(line 8, column 11)",
+            ],
+        ),
+        (
+            "private.toml",
+            subject.replace("Stadt", "Stadt \u{E000}"),
+            vec!["betreff: character 35 is U+E000, a private-use character"],
+        ),
+    ] {
+        let f = seed_with(dir.path(), name, |t| t.replace(subject, &edit));
+        refused(&f, &[], 2, &needles);
+    }
+    let deep = seed_with(dir.path(), "deep.toml", |t| {
+        t.replace(
+            "begruendung = \"\"\"",
+            &format!("begruendung = \"\"\"{} tief\n\n", ">".repeat(20_000)),
+        )
+    });
+    refused(
+        &deep,
+        &[],
+        2,
+        &[
+            "begruendung: Markdown nested 20000 levels deep (quotes, lists, emphasis and links inside one another); at most 8 are allowed",
+        ],
+    );
+    let brackets = seed_with(dir.path(), "brackets.toml", |t| {
+        format!("{t}\nx = {}{}\n", "[".repeat(100_000), "]".repeat(100_000))
+    });
+    refused(&brackets, &[], 2, &["nested more than 32 deep"]);
+    let year = seed_with(dir.path(), "year.toml", |t| {
+        t.replace("datum = 2012-04-25", "datum = 0000-04-25")
+    });
+    refused(
+        &year,
+        &[],
+        2,
+        &["datum: 0000-04-25: the year must be between 1800 and 2199"],
+    );
+}

@@ -389,3 +389,51 @@ fn coat_of_arms_from_the_configuration() {
     );
     tool("qpdf", &["--check", with.to_str().unwrap()]);
 }
+
+/// Every character validation lets through (`data/printable.txt`) renders into a PDF/A:
+/// the fonts have it, and Typst's PDF/A export accepts it. Tab, carriage return and line feed
+/// too, in a one-line field.
+#[test]
+fn every_printable_character_renders() {
+    use drucksache::model::{Attachment, Paper, printable};
+    use drucksache::render::{Letterhead, RenderOptions, Renderer};
+    let seed = Paper::load(&seed()).unwrap();
+    let renderer = Renderer::new(
+        Letterhead {
+            municipality: "Stadt Hagen".into(),
+            head: "Der Oberbürgermeister".into(),
+            coat_of_arms: None,
+            seen_by: Vec::new(),
+        },
+        None,
+    )
+    .unwrap();
+    let chars: Vec<char> = printable().filter(|c| !c.is_whitespace()).collect();
+    assert!(chars.len() > 15_000, "{}", chars.len());
+    let mut papers: Vec<Paper> = chars
+        .chunks(2_500)
+        .map(|chunk| {
+            let mut paper = seed.clone();
+            paper.attachments = chunk
+                .chunks(250)
+                .map(|title| Attachment {
+                    title: title.iter().collect(),
+                })
+                .collect();
+            paper
+        })
+        .collect();
+    let mut spaces = seed.clone();
+    spaces.subject = "Tab\tWagenrücklauf\r\nZeilenumbruch\nEnde".into();
+    spaces.reasoning = "Absatz\r\nmit CRLF\tund Tab\r\n\r\nZweiter".into();
+    papers.push(spaces);
+    for (i, result) in renderer
+        .render_all(&papers, &RenderOptions::default())
+        .into_iter()
+        .enumerate()
+    {
+        if let Err(e) = result {
+            panic!("paper {i} ({:?}…): {e}", papers[i].attachments.first());
+        }
+    }
+}

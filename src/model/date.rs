@@ -6,13 +6,24 @@ use std::fmt;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A real calendar date (2012-02-31 is refused).
+/// The years a paper's dates may have: from the oldest papers an archive imports to far
+/// enough ahead for any blocking date. Outside them a date is a typing error (0000, 9999).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1800..=2199;
+
+/// A real calendar date (2012-02-31 is refused) in one of the [`YEARS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(time::Date);
 
 impl Date {
-    /// Parses `YYYY-MM-DD`; `None` for anything else or an impossible day.
+    /// Parses `YYYY-MM-DD`; `None` for anything else, an impossible day or a year outside
+    /// [`YEARS`].
     pub fn parse_iso(text: &str) -> Option<Date> {
+        Date::parse_any_year(text).filter(|d| YEARS.contains(&d.year()))
+    }
+
+    /// Parses `YYYY-MM-DD` in any year (validation tells an impossible day from a year out
+    /// of range).
+    pub(crate) fn parse_any_year(text: &str) -> Option<Date> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
         time::Date::parse(text, &format).ok().map(Date)
     }

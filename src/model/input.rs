@@ -135,6 +135,62 @@ fn position_in(text: &str, offset: usize) -> Position {
 
 /// A parsed record: the JSON tree and the byte offset of every value, keyed by JSON pointer
 /// (`/beratungsfolge/2/datum`).
+/// The offset of the first `[` or `{` (outside strings and comments) that opens more than
+/// [`super::limits::RECORD_NESTING`] levels. A scan of the bytes, without recursion.
+fn too_deep(text: &str, format: Format) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > super::limits::RECORD_NESTING {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'#' if format == Format::Toml => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            quote @ (b'"' | b'\'') if quote == b'"' || format == Format::Toml => {
+                let triple = format == Format::Toml && bytes[i..].starts_with(&[quote; 3]);
+                let escapes = quote == b'"';
+                i += if triple { 3 } else { 1 };
+                while i < bytes.len() {
+                    if escapes && bytes[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if triple {
+                        if bytes[i..].starts_with(&[quote; 3]) {
+                            // A closing triple may be followed by one or two more quotes that
+                            // belong to the string.
+                            i += 3;
+                            while i < bytes.len() && bytes[i] == quote {
+                                i += 1;
+                            }
+                            break;
+                        }
+                    } else if bytes[i] == quote || bytes[i] == b'\n' {
+                        break;
+                    }
+                    i += 1;
+                }
+                if !triple {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 #[derive(Debug, Default)]
 pub struct Document {
     pub value: Value,
@@ -150,6 +206,17 @@ impl Document {
             at: source.position(offset),
             message,
         };
+        // The parsers and everything after them walk the tree recursively: refuse a record
+        // nested deeper than any paper before it reaches them.
+        if let Some(offset) = too_deep(&source.text, source.format) {
+            return Err(syntax(
+                offset,
+                format!(
+                    "lists and tables are nested more than {} deep here; a record nests at most four",
+                    super::limits::RECORD_NESTING
+                ),
+            ));
+        }
         match source.format {
             Format::Toml => {
                 let table = toml::de::DeTable::parse(&source.text).map_err(|e| {
@@ -303,6 +370,35 @@ mod tests {
             format,
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn nesting_is_limited_before_parsing() {
+        let deep =
+            |open: &str, close: &str| format!("{}{}", open.repeat(100_000), close.repeat(100_000));
+        for (format, text) in [
+            (Format::Json, format!("{{\"betreff\": {}}}", deep("[", "]"))),
+            (
+                Format::Json,
+                format!("{}1{}", "{\"a\":".repeat(50_000), "}".repeat(50_000)),
+            ),
+            (Format::Toml, format!("betreff = {}", deep("[", "]"))),
+            (Format::Toml, format!("betreff = {}", deep("{a=", "}"))),
+        ] {
+            let e = Document::parse(&source(format, &text))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("nested more than 32 deep"), "{e}");
+        }
+        // Brackets in strings and comments do not count.
+        let brackets = "[".repeat(100);
+        let text = format!(
+            "# {brackets}\na = \"{brackets}\"\nb = '{brackets}'\nc = \"\"\"\n{brackets}\"\"\"\"\nd = '''{brackets}'''\n"
+        );
+        assert_eq!(too_deep(&text, Format::Toml), None);
+        let json = format!("{{\"a\": \"\\\"{brackets}\"}}");
+        assert_eq!(too_deep(&json, Format::Json), None, "{json}");
+        assert_eq!(too_deep(&"[".repeat(33), Format::Json), Some(32));
     }
 
     #[test]

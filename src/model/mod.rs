@@ -3,15 +3,18 @@
 //! Record keys are the German terms printed on the paper (`betreff`, `beratungsfolge`); the Rust
 //! identifiers are English. The serde renames below are the one place where the two meet.
 
+mod charset;
 mod date;
 mod input;
+pub mod limits;
 pub mod richtext;
 mod validate;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use date::Date;
+pub use charset::{Unprintable, first_unprintable, is_printable, printable};
+pub use date::{Date, YEARS};
 pub use input::{Format, MAX_INPUT_BYTES, Position, SourceText};
 pub use validate::{FieldError, InputError, schema};
 
@@ -26,6 +29,7 @@ pub struct Paper {
     #[serde(rename = "art")]
     pub kind: Kind,
     /// Drucksachennummer. Absent on a paper that has not been numbered yet.
+    #[schemars(length(max = limits::REFERENCE))]
     #[serde(
         rename = "drucksachennummer",
         default,
@@ -39,15 +43,19 @@ pub struct Paper {
     #[serde(rename = "amt")]
     pub department: Department,
     /// Beteiligt: departments also involved.
+    #[schemars(length(max = limits::DEPARTMENTS))]
     #[serde(rename = "beteiligt", default)]
     pub involved: Vec<Department>,
     /// Betreff.
+    #[schemars(length(max = limits::SUBJECT))]
     #[serde(rename = "betreff")]
     pub subject: String,
     /// Beratungsfolge, in the order of the sessions.
+    #[schemars(length(max = limits::CONSULTATIONS))]
     #[serde(rename = "beratungsfolge", default)]
     pub consultations: Vec<Consultation>,
     /// Beschlussfassung: the body that finally decides (or takes note).
+    #[schemars(length(max = limits::NAME))]
     #[serde(
         rename = "beschlussfassung",
         default,
@@ -55,9 +63,11 @@ pub struct Paper {
     )]
     pub deciding_body: Option<String>,
     /// Beschlussvorschlag: numbered resolution items, each Markdown.
+    #[schemars(length(max = limits::RESOLUTION_ITEMS), inner(length(max = limits::RESOLUTION_ITEM)))]
     #[serde(rename = "beschlussvorschlag", default)]
     pub resolution: Vec<String>,
     /// Kurzfassung (Markdown).
+    #[schemars(length(max = limits::SUMMARY))]
     #[serde(
         rename = "kurzfassung",
         default,
@@ -65,21 +75,25 @@ pub struct Paper {
     )]
     pub summary: Option<String>,
     /// Begründung (Markdown, with sub-headings).
+    #[schemars(length(max = limits::REASONING))]
     #[serde(rename = "begruendung")]
     pub reasoning: String,
     /// Finanzielle Auswirkungen.
     #[serde(rename = "finanzielle_auswirkungen")]
     pub financial_impact: FinancialImpact,
     /// Unterschriften, printed with "gez.".
+    #[schemars(length(max = limits::SIGNATORIES))]
     #[serde(rename = "unterschriften")]
     pub signatories: Vec<Signatory>,
     /// Verfügung: publication and office routing.
     #[serde(rename = "verfuegung", default)]
     pub routing: Routing,
     /// Anlagen.
+    #[schemars(length(max = limits::ATTACHMENTS))]
     #[serde(rename = "anlagen", default)]
     pub attachments: Vec<Attachment>,
     /// Bezug: the Drucksachennummer an Ergänzungsvorlage supplements.
+    #[schemars(length(max = limits::REFERENCE))]
     #[serde(rename = "bezug", default, skip_serializing_if = "Option::is_none")]
     pub supplements: Option<String>,
 }
@@ -139,8 +153,10 @@ impl std::str::FromStr for Kind {
 #[serde(deny_unknown_fields)]
 pub struct Department {
     /// Amtsnummer, e.g. "55".
+    #[schemars(length(max = limits::DEPARTMENT_NUMBER))]
     #[serde(rename = "nummer")]
     pub number: String,
+    #[schemars(length(max = limits::NAME))]
     /// Bezeichnung, e.g. "Fachbereich Jugend und Soziales".
     pub name: String,
 }
@@ -153,6 +169,7 @@ pub struct Consultation {
     #[serde(rename = "datum")]
     pub date: Date,
     /// Gremium.
+    #[schemars(length(max = limits::NAME))]
     #[serde(rename = "gremium")]
     pub body: String,
     /// Rolle of the body in this step.
@@ -186,6 +203,7 @@ pub struct FinancialImpact {
     /// ☒ "Es entstehen keine finanziellen und personellen Auswirkungen".
     #[serde(rename = "keine")]
     pub none: bool,
+    #[schemars(length(max = limits::FINANCIAL_TEXT))]
     /// The effects when `keine = false` (Markdown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -195,8 +213,10 @@ pub struct FinancialImpact {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signatory {
+    #[schemars(length(max = limits::NAME))]
     pub name: String,
     /// Funktion, e.g. "Oberbürgermeister".
+    #[schemars(length(max = limits::NAME))]
     #[serde(rename = "funktion")]
     pub function: String,
 }
@@ -216,9 +236,11 @@ pub struct Routing {
     )]
     pub blocked_until: Option<Date>,
     /// Gegenzeichen: numbers of the departments that countersign.
+    #[schemars(length(max = limits::DEPARTMENTS), inner(length(max = limits::DEPARTMENT_NUMBER)))]
     #[serde(rename = "gegenzeichen", default)]
     pub countersigned_by: Vec<String>,
     /// Beschlussausfertigungen: copies of the resolution to departments.
+    #[schemars(length(max = limits::COPIES))]
     #[serde(rename = "beschlussausfertigungen", default)]
     pub copies: Vec<ResolutionCopy>,
 }
@@ -243,8 +265,10 @@ impl Default for Routing {
 #[serde(deny_unknown_fields)]
 pub struct ResolutionCopy {
     /// Amt / Eigenbetrieb number.
+    #[schemars(length(max = limits::DEPARTMENT_NUMBER))]
     pub amt: String,
     /// Anzahl.
+    #[schemars(range(max = limits::COPY_COUNT))]
     #[serde(rename = "anzahl", default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
 }
@@ -254,6 +278,7 @@ pub struct ResolutionCopy {
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// Titel.
+    #[schemars(length(max = limits::NAME))]
     #[serde(rename = "titel")]
     pub title: String,
 }

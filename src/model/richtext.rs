@@ -1,9 +1,18 @@
-//! Markdown in long text fields (Kurzfassung, Begründung, Beschlussvorschlag) turned into a
-//! small tree of blocks and inlines that the templates lay out. Text stays text: nothing a
-//! clerk writes is ever read as Typst code, and raw HTML is printed as it was typed.
+//! Markdown in long text fields (Kurzfassung, Begründung, Beschlussvorschlag, financial
+//! effects) turned into a small tree of blocks and inlines: the one reading of paper Markdown
+//! that the PDF (templates), the web pages (`server::html`) and the search index
+//! ([`plain_text`]) share. Text stays text: nothing a clerk writes is ever read as Typst code
+//! or HTML, raw HTML is printed as it was typed, only `http`, `https` and `mailto` targets
+//! become links, and images are never loaded (their description and address are text).
 
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use serde::Serialize;
+
+/// Most containers (quotes, lists, emphasis, links) one inside another. Real papers nest
+/// three or four (a list in a list, bold inside); the templates are tested at this depth.
+/// Validation refuses deeper text, and [`parse`] flattens anything deeper, so no tree is ever
+/// deeper than this (its layout, serialisation and HTML recurse).
+pub const MAX_NESTING: usize = 8;
 
 /// A block of rich text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,17 +49,111 @@ pub enum Inline {
     Emph {
         inl: Vec<Inline>,
     },
+    /// A link whose target is an `http`, `https` or `mailto` address ([`is_link_target`]);
+    /// when its text is not the address, a text " (address)" follows it. Any other target
+    /// stays text.
+    Link {
+        url: String,
+        inl: Vec<Inline>,
+    },
     /// A hard line break.
     Br,
 }
 
-/// Parses Markdown (CommonMark with strikethrough off, no tables, no math).
+/// Whether `url` may be a link on a page or in a PDF: `http:`, `https:` or `mailto:`, in
+/// any case. Everything else (`javascript:`, `data:`, `vbscript:`, relative paths, …) is
+/// shown as text.
+pub fn is_link_target(url: &str) -> bool {
+    ["http://", "https://", "mailto:"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    })
+}
+
+/// Parses Markdown (CommonMark, no tables, footnotes, strikethrough or math). Never fails;
+/// containers nested deeper than [`MAX_NESTING`] are dropped, their text kept.
 pub fn parse(markdown: &str) -> Vec<Block> {
     let mut builder = Builder::default();
     for event in Parser::new(markdown) {
         builder.event(event);
     }
     builder.finish()
+}
+
+/// How deep the containers of `markdown` nest (quotes, lists, emphasis, links, images):
+/// what validation compares with [`MAX_NESTING`]. Walks the parser's events, no tree.
+pub fn nesting(markdown: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(tag) if nests(&tag) => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            Event::End(tag) if nests_end(tag) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// The containers that count towards [`MAX_NESTING`].
+fn nests(tag: &Tag<'_>) -> bool {
+    matches!(
+        tag,
+        Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::Emphasis
+            | Tag::Strong
+            | Tag::Link { .. }
+            | Tag::Image { .. }
+    )
+}
+
+fn nests_end(tag: TagEnd) -> bool {
+    matches!(
+        tag,
+        TagEnd::BlockQuote(_)
+            | TagEnd::List(_)
+            | TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Link
+            | TagEnd::Image
+    )
+}
+
+/// The words of rich text without markup, one line per block: what the search index reads.
+pub fn plain_text(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    write_blocks(blocks, &mut out);
+    out.trim().to_string()
+}
+
+fn write_blocks(blocks: &[Block], out: &mut String) {
+    for block in blocks {
+        match block {
+            Block::Par { inl } | Block::Heading { inl, .. } => write_inlines(inl, out),
+            Block::List { items, .. } => items.iter().for_each(|item| write_blocks(item, out)),
+            Block::Quote { blocks } => write_blocks(blocks, out),
+            Block::Code { text } => out.push_str(text),
+            Block::Rule => {}
+        }
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+}
+
+fn write_inlines(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text { s } => out.push_str(s),
+            Inline::Strong { inl } | Inline::Emph { inl } | Inline::Link { inl, .. } => {
+                write_inlines(inl, out)
+            }
+            Inline::Br => out.push(' '),
+        }
+    }
 }
 
 /// An open container while walking the events.
@@ -68,18 +171,33 @@ enum Frame {
     Strong(Vec<Inline>),
     Emph(Vec<Inline>),
     Code(String),
-    /// A link or image: its text is kept, the target is printed after it.
-    Link(String, Vec<Inline>),
+    /// A link or image: its text, then (unless it is the address itself) the address.
+    Link {
+        url: String,
+        /// A link to an allowed address ([`is_link_target`]), not an image.
+        live: bool,
+        /// The address as the link text shows it (without `mailto:` for e-mail autolinks).
+        shown: String,
+        inl: Vec<Inline>,
+    },
+    /// An inline container nested too deep: its content goes to the one around it.
+    Flat(Vec<Inline>),
 }
 
 struct Builder {
     stack: Vec<Frame>,
+    /// Open containers that count towards [`MAX_NESTING`], kept or flattened.
+    depth: usize,
+    /// For each open counted container: whether it was flattened.
+    flattened: Vec<bool>,
 }
 
 impl Default for Builder {
     fn default() -> Self {
         Builder {
             stack: vec![Frame::Blocks(Vec::new())],
+            depth: 0,
+            flattened: Vec::new(),
         }
     }
 }
@@ -102,11 +220,27 @@ impl Builder {
     }
 
     fn start(&mut self, tag: Tag<'_>) {
-        if !matches!(
+        let inline = matches!(
             tag,
             Tag::Emphasis | Tag::Strong | Tag::Link { .. } | Tag::Image { .. }
-        ) {
+        );
+        if !inline {
             self.close_loose_paragraph();
+        }
+        if nests(&tag) {
+            self.depth += 1;
+            let flatten = self.depth > MAX_NESTING;
+            self.flattened.push(flatten);
+            if flatten {
+                // Too deep: a block container's content joins the blocks around it, an inline
+                // container's the inlines around it.
+                self.stack.push(if inline {
+                    Frame::Flat(Vec::new())
+                } else {
+                    Frame::Blocks(Vec::new())
+                });
+                return;
+            }
         }
         let frame = match tag {
             Tag::Paragraph => Frame::Par(Vec::new()),
@@ -120,9 +254,30 @@ impl Builder {
             Tag::CodeBlock(_) => Frame::Code(String::new()),
             Tag::Emphasis => Frame::Emph(Vec::new()),
             Tag::Strong => Frame::Strong(Vec::new()),
-            Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
-                Frame::Link(dest_url.to_string(), Vec::new())
+            Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            } => {
+                let shown = dest_url.to_string();
+                let url = if link_type == LinkType::Email {
+                    format!("mailto:{dest_url}")
+                } else {
+                    shown.clone()
+                };
+                Frame::Link {
+                    live: is_link_target(&url),
+                    url,
+                    shown,
+                    inl: Vec::new(),
+                }
             }
+            Tag::Image { dest_url, .. } => Frame::Link {
+                url: dest_url.to_string(),
+                shown: dest_url.to_string(),
+                live: false,
+                inl: Vec::new(),
+            },
             // Everything else (tables, footnote definitions, metadata) is off in the parser
             // options or kept as plain blocks.
             _ => Frame::Blocks(Vec::new()),
@@ -137,6 +292,10 @@ impl Builder {
         ) {
             self.close_loose_paragraph();
         }
+        let flattened = nests_end(tag) && {
+            self.depth -= 1;
+            self.flattened.pop().unwrap_or(false)
+        };
         let frame = self.stack.pop().expect("start before end");
         match frame {
             Frame::Par(inl) | Frame::LoosePar(inl) => self.block(Block::Par { inl }),
@@ -155,18 +314,26 @@ impl Builder {
             }),
             Frame::Strong(inl) => self.inline(Inline::Strong { inl }),
             Frame::Emph(inl) => self.inline(Inline::Emph { inl }),
-            Frame::Link(url, inl) => {
-                let shows_url = matches!(inl.as_slice(), [Inline::Text { s }] if *s == url);
-                for i in inl {
-                    self.inline(i);
+            Frame::Flat(inl) => inl.into_iter().for_each(|i| self.inline(i)),
+            Frame::Link {
+                url,
+                live,
+                shown,
+                inl,
+            } => {
+                let shows_url = matches!(inl.as_slice(), [Inline::Text { s }] if *s == shown);
+                if live {
+                    self.inline(Inline::Link { url, inl });
+                } else {
+                    inl.into_iter().for_each(|i| self.inline(i));
                 }
-                if !shows_url && !url.is_empty() {
-                    self.text(&format!(" ({url})"));
+                if !shows_url && !shown.is_empty() {
+                    self.text(&format!(" ({shown})"));
                 }
             }
             Frame::Blocks(blocks) => match (tag, self.stack.last_mut()) {
                 (TagEnd::Item, Some(Frame::List { items, .. })) => items.push(blocks),
-                (TagEnd::BlockQuote(_), _) => self.block(Block::Quote { blocks }),
+                (TagEnd::BlockQuote(_), _) if !flattened => self.block(Block::Quote { blocks }),
                 _ => blocks.into_iter().for_each(|b| self.block(b)),
             },
         }
@@ -188,7 +355,8 @@ impl Builder {
                 | Frame::Heading(_, v)
                 | Frame::Strong(v)
                 | Frame::Emph(v)
-                | Frame::Link(_, v),
+                | Frame::Flat(v)
+                | Frame::Link { inl: v, .. },
             ) => v,
             // Tight list items carry their text without a paragraph: open one.
             _ => {
@@ -211,6 +379,9 @@ impl Builder {
         self.close_loose_paragraph();
         match self.stack.last_mut() {
             Some(Frame::Blocks(blocks)) => blocks.push(block),
+            // Not produced by pulldown-cmark's events (items open `Blocks`); kept so that no
+            // sequence of events can panic here.
+            Some(Frame::List { items, .. }) => items.push(vec![block]),
             _ => unreachable!("blocks only close into block containers"),
         }
     }
@@ -332,12 +503,135 @@ mod tests {
 
     #[test]
     fn links_keep_their_target() {
-        let blocks = parse("[Ratsinfo](https://example.org) und <https://x.de>");
+        let blocks = parse("[Ratsinfo](https://example.org) und <https://x.de> und <rat@x.de>");
         assert_eq!(
             blocks[0],
             Block::Par {
-                inl: vec![text("Ratsinfo (https://example.org) und https://x.de")]
+                inl: vec![
+                    Inline::Link {
+                        url: "https://example.org".into(),
+                        inl: vec![text("Ratsinfo")]
+                    },
+                    text(" (https://example.org) und "),
+                    Inline::Link {
+                        url: "https://x.de".into(),
+                        inl: vec![text("https://x.de")]
+                    },
+                    text(" und "),
+                    Inline::Link {
+                        url: "mailto:rat@x.de".into(),
+                        inl: vec![text("rat@x.de")]
+                    },
+                ]
             }
+        );
+    }
+
+    #[test]
+    fn only_web_and_mail_addresses_become_links() {
+        for (markdown, shown) in [
+            (
+                "[klick](javascript:alert(1))",
+                "klick (javascript:alert(1))",
+            ),
+            ("[x](JaVaScRiPt:alert(1))", "x (JaVaScRiPt:alert(1))"),
+            ("[x](&#106;avascript:alert(1))", "x (javascript:alert(1))"),
+            ("[x](data:text/html,a)", "x (data:text/html,a)"),
+            ("[r]\n\n[r]: vbscript:x", "r (vbscript:x)"),
+            ("<javascript:alert(1)>", "javascript:alert(1)"),
+            ("[rel](/etc/passwd)", "rel (/etc/passwd)"),
+            ("![Plan](https://host/p.png)", "Plan (https://host/p.png)"),
+            ("![](http://host/p.gif)", " (http://host/p.gif)"),
+        ] {
+            assert_eq!(
+                parse(markdown),
+                vec![Block::Par {
+                    inl: vec![text(shown)]
+                }],
+                "{markdown}"
+            );
+        }
+        assert!(is_link_target("HTTPS://x") && is_link_target("mailto:a@b"));
+        assert!(!is_link_target(" https://x") && !is_link_target("http:x") && !is_link_target(""));
+        // An image inside a live link: the link stays, the image is its text.
+        let blocks = parse("[![Bild](http://h/i.gif)](https://h/)");
+        let Block::Par { inl } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(
+            inl[0],
+            Inline::Link {
+                url: "https://h/".into(),
+                inl: vec![text("Bild (http://h/i.gif)")]
+            }
+        );
+    }
+
+    /// The depth of a tree: containers inside containers.
+    fn depth(blocks: &[Block]) -> usize {
+        fn inl(xs: &[Inline]) -> usize {
+            xs.iter()
+                .map(|x| match x {
+                    Inline::Strong { inl: i }
+                    | Inline::Emph { inl: i }
+                    | Inline::Link { inl: i, .. } => 1 + inl(i),
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0)
+        }
+        blocks
+            .iter()
+            .map(|b| match b {
+                Block::Par { inl: i } | Block::Heading { inl: i, .. } => inl(i),
+                Block::List { items, .. } => 1 + items.iter().map(|i| depth(i)).max().unwrap_or(0),
+                Block::Quote { blocks } => 1 + depth(blocks),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn nesting_is_measured_and_flattened_beyond_the_limit() {
+        for (markdown, deep) in [
+            (">".repeat(20_000) + " tief", 20_000),
+            ("- ".repeat(3_000) + "x", 3_000),
+            ("*".repeat(10_000) + "x" + &"*".repeat(10_000), 5_000),
+            ("[".repeat(2_000) + "x" + &"](https://a)".repeat(2_000), 1),
+            ("- > ".repeat(1_000) + "x", 2_000),
+            ("> - **[a *b*](https://x)**".into(), 5),
+        ] {
+            let found = nesting(&markdown);
+            if deep > 1 {
+                assert_eq!(found, deep, "{}", &markdown[..20.min(markdown.len())]);
+            }
+            let tree = parse(&markdown);
+            assert!(
+                depth(&tree) <= MAX_NESTING,
+                "{}",
+                &markdown[..20.min(markdown.len())]
+            );
+            assert!(
+                plain_text(&tree).contains('x')
+                    || plain_text(&tree).contains("tief")
+                    || plain_text(&tree).contains('b')
+            );
+        }
+        // Up to the limit nothing is lost.
+        let eight = ">".repeat(MAX_NESTING) + " tief";
+        assert_eq!(nesting(&eight), MAX_NESTING);
+        assert_eq!(depth(&parse(&eight)), MAX_NESTING);
+    }
+
+    #[test]
+    fn plain_text_is_the_words_one_line_per_block() {
+        let t = plain_text(&parse(
+            "### Sachverhalt:\n\nDas **neue** Konzept\nwird *vorgestellt*.\n\n- eins\n- zwei\n\n[Info](https://x.de)",
+        ));
+        assert_eq!(
+            t,
+            "Sachverhalt:\nDas neue Konzept wird vorgestellt.\neins\nzwei\nInfo (https://x.de)"
         );
     }
 }

@@ -8,7 +8,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 use super::input::{Document, Position, SourceText};
-use super::{Date, Paper};
+use super::{Date, Paper, YEARS, charset, limits, richtext};
 
 /// Why a record was refused. Every variant names the file; `Invalid` lists every field problem.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +122,7 @@ pub(super) fn paper_from_source(source: &SourceText) -> Result<Paper, InputError
         }
     }
     domain_rules(&doc.value, &mut add);
+    text_rules(&doc.value, "", &mut add);
     if errors.is_empty() {
         return serde_json::from_value(doc.value).map_err(|e| InputError::Invalid {
             name: source.name.clone(),
@@ -133,12 +134,25 @@ pub(super) fn paper_from_source(source: &SourceText) -> Result<Paper, InputError
         });
     }
     errors.sort_by_key(|(_, _, at)| at.map(|p| (p.line, p.column)));
+    let more = errors.len().saturating_sub(limits::PROBLEMS);
+    errors.truncate(limits::PROBLEMS);
+    let mut errors: Vec<FieldError> = errors
+        .into_iter()
+        .map(|(path, message, at)| FieldError { path, message, at })
+        .collect();
+    if more > 0 {
+        errors.push(FieldError {
+            path: String::new(),
+            message: format!(
+                "and {more} more problems (only the first {} are listed)",
+                limits::PROBLEMS
+            ),
+            at: None,
+        });
+    }
     Err(InputError::Invalid {
         name: source.name.clone(),
-        errors: errors
-            .into_iter()
-            .map(|(path, message, at)| FieldError { path, message, at })
-            .collect(),
+        errors,
     })
 }
 
@@ -203,6 +217,17 @@ fn describe(kind: &ValidationErrorKind, value: &Value) -> String {
         ValidationErrorKind::Minimum { limit } => {
             format!("{} is below the minimum {limit}", plain(value))
         }
+        ValidationErrorKind::Maximum { limit } => {
+            format!("{} is above the maximum {limit}", plain(value))
+        }
+        ValidationErrorKind::MaxLength { limit } => format!(
+            "is {} characters long; at most {limit} are allowed",
+            value.as_str().map_or(0, |s| s.chars().count())
+        ),
+        ValidationErrorKind::MaxItems { limit } => format!(
+            "has {} entries; at most {limit} are allowed",
+            value.as_array().map_or(0, Vec::len)
+        ),
         _ => kind_fallback(value, kind),
     }
 }
@@ -225,17 +250,96 @@ fn describe_value(value: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("the boolean {b}"),
         Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the text \"{s}\""),
+        Value::String(s) => format!("the text \"{}\"", shorten(s)),
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "a table".into(),
     }
 }
 
+/// A value as a message shows it: at most 60 characters of it.
 fn plain(value: &Value) -> String {
     match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => shorten(s),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a table".into(),
+        other => shorten(&other.to_string()),
     }
+}
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// The rules every text of the record follows, wherever it is: only printable characters
+/// ([`charset`]), Markdown nested at most [`limits::NESTING`] deep in the Markdown fields,
+/// dates in the [`YEARS`].
+fn text_rules(value: &Value, pointer: &str, add: &mut impl FnMut(&str, String)) {
+    match value {
+        Value::String(text) => {
+            if let Some(bad) = charset::first_unprintable(text) {
+                add(pointer, bad.to_string());
+            }
+            if is_markdown(pointer) {
+                let depth = richtext::nesting(text);
+                if depth > limits::NESTING {
+                    add(
+                        pointer,
+                        format!(
+                            "Markdown nested {depth} levels deep (quotes, lists, emphasis and links inside one another); at most {} are allowed",
+                            limits::NESTING
+                        ),
+                    );
+                }
+            }
+            if is_date(pointer)
+                && let Some(date) = Date::parse_any_year(text)
+                && !YEARS.contains(&date.year())
+            {
+                add(
+                    pointer,
+                    format!(
+                        "{text}: the year must be between {} and {}",
+                        YEARS.start(),
+                        YEARS.end()
+                    ),
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                text_rules(item, &format!("{pointer}/{i}"), add);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let key = key.replace('~', "~0").replace('/', "~1");
+                text_rules(item, &format!("{pointer}/{key}"), add);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The fields that hold Markdown.
+fn is_markdown(pointer: &str) -> bool {
+    matches!(
+        pointer,
+        "/kurzfassung" | "/begruendung" | "/finanzielle_auswirkungen/text"
+    ) || pointer
+        .strip_prefix("/beschlussvorschlag/")
+        .is_some_and(|i| i.parse::<usize>().is_ok())
+}
+
+/// The fields that hold dates.
+fn is_date(pointer: &str) -> bool {
+    matches!(pointer, "/datum" | "/verfuegung/gesperrt_bis")
+        || pointer
+            .strip_prefix("/beratungsfolge/")
+            .and_then(|rest| rest.strip_suffix("/datum"))
+            .is_some_and(|i| i.parse::<usize>().is_ok())
 }
 
 /// The rules of the domain that a schema cannot say. They read the raw tree, so they run even

@@ -42,9 +42,10 @@ impl Default for Eviction {
     }
 }
 
-/// Stack of each render thread. Typst lays out recursively, and it lays out page runs in
+/// Stack of each render thread (and of any thread that calls [`Renderer::render`] directly,
+/// like the service's writer). Typst lays out recursively, and it lays out page runs in
 /// parallel on rayon's global pool; Rust's default 2 MiB thread stack is not enough for that.
-const RENDER_THREAD_STACK: usize = 16 * 1024 * 1024;
+pub const RENDER_THREAD_STACK: usize = 16 * 1024 * 1024;
 
 /// Why a paper could not be rendered.
 #[derive(Debug, thiserror::Error)]

@@ -1,9 +1,9 @@
 //! [`IndexDoc`]: what the index knows of one paper, built from a [`Paper`] and what the
 //! archive adds (its Drucksachennummer, the text extracted from an imported PDF, its status).
 
-use pulldown_cmark::{Event, Parser, TagEnd};
 use serde::Serialize;
 
+use crate::model::richtext;
 use crate::model::{Date, Kind, Paper};
 
 /// Status of a paper in the archive.
@@ -120,40 +120,8 @@ impl IndexDoc {
     }
 }
 
-/// Markdown → plain text: the words without markup, blocks separated by blank lines.
-pub fn plain_text(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
-    for event in Parser::new(markdown) {
-        match event {
-            Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) | Event::Html(t) => {
-                out.push_str(&t)
-            }
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::CodeBlock
-                | TagEnd::BlockQuote(_),
-            ) if !out.ends_with('\n') && !out.is_empty() => out.push('\n'),
-            _ => {}
-        }
-    }
-    out.trim().to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_becomes_plain_text() {
-        let t = plain_text(
-            "### Sachverhalt:\n\nDas **neue** Konzept\nwird *vorgestellt*.\n\n- eins\n- zwei",
-        );
-        assert_eq!(
-            t,
-            "Sachverhalt:\nDas neue Konzept wird vorgestellt.\neins\nzwei"
-        );
-    }
+/// Markdown → plain text: the words of the model's reading of it ([`richtext::parse`]), one
+/// line per block, so the index holds what the PDF and the page show.
+fn plain_text(markdown: &str) -> String {
+    richtext::plain_text(&richtext::parse(markdown))
 }

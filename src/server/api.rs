@@ -20,8 +20,20 @@ use crate::model::{Format, InputError, Kind, MAX_INPUT_BYTES, Paper, SourceText}
 use crate::render::RenderOptions;
 use crate::search::IndexDoc;
 
-/// The body as bytes; a body over the limit is a 413 in the API's error shape.
-fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+/// The JSON body as bytes: 415 unless it is sent as `application/json` (with or without
+/// parameters such as `charset=utf-8`), 413 in the API's error shape when over the limit.
+fn body_bytes(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("(not text)"));
+    let is_json = content_type.is_some_and(|v| {
+        v.split(';')
+            .next()
+            .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if !is_json {
+        return Err(ApiError::unsupported_media_type(content_type));
+    }
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large(MAX_INPUT_BYTES)
@@ -86,9 +98,10 @@ fn created_response(
 pub async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let paper = paper_from(body_bytes(body)?)?;
+    let paper = paper_from(body_bytes(&headers, body)?)?;
     let created = state.writer().create(paper.clone()).await?;
     Ok(created_response(&state, &caller, &paper, created))
 }
@@ -100,9 +113,10 @@ pub async fn supplement(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body_bytes(body)?;
+    let body = body_bytes(&headers, body)?;
     let parent = reference_of(&state, id).await?;
     let mut record: Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
@@ -174,9 +188,10 @@ pub async fn withdraw(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let body = body_bytes(body)?;
+    let body = body_bytes(&headers, body)?;
     let request: WithdrawBody = serde_json::from_slice(&body).map_err(|e| {
         if e.is_data() {
             ApiError::parameter("grund", format!("give {{\"grund\": \"…\"}} ({e})"))
@@ -302,13 +317,19 @@ pub async fn pdf(
 /// `POST /api/v1/preview`: the paper as a draft PDF (ENTWURF, no number); nothing is stored.
 pub async fn preview(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let mut paper = paper_from(body_bytes(body)?)?;
+    let mut paper = paper_from(body_bytes(&headers, body)?)?;
     paper.reference = None;
     let renderer = std::sync::Arc::clone(state.renderer());
+    // `render_all` renders on a thread of its own with a render thread's stack (the
+    // blocking pool's threads have small ones).
     let pdf = tokio::task::spawn_blocking(move || {
-        renderer.render(&paper, &RenderOptions { draft: true })
+        renderer
+            .render_all(std::slice::from_ref(&paper), &RenderOptions { draft: true })
+            .pop()
+            .expect("one paper, one result")
     })
     .await
     .map_err(ApiError::internal)?

@@ -8,6 +8,7 @@
 //! | `invalid_paper`     | 422    | the paper breaks the model; `errors` lists each field |
 //! | `invalid_parameter` | 400    | a query parameter cannot be used; `errors` names it   |
 //! | `payload_too_large` | 413    | the body is larger than a record may be               |
+//! | `unsupported_media_type` | 415 | a body that is not `Content-Type: application/json`  |
 //! | `not_found`         | 404    | no such paper, file or route                          |
 //! | `conflict`          | 409    | already withdrawn, reference already taken            |
 //! | `unavailable`       | 503    | the service is shutting down                          |
@@ -86,6 +87,17 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             format!("the request body is larger than {limit} bytes"),
+        )
+    }
+
+    pub fn unsupported_media_type(found: Option<&str>) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "the request body must be JSON, sent as Content-Type: application/json (found: {})",
+                found.unwrap_or("no Content-Type")
+            ),
         )
     }
 

@@ -9,6 +9,8 @@ mod api;
 mod auth;
 mod error;
 mod files;
+mod headers;
+mod html;
 mod metrics;
 mod oparl;
 mod openapi;
@@ -30,6 +32,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::generate as generate_token;
 pub use error::{ApiError, FieldProblem};
+pub use html::markdown as markdown_html;
 pub use state::{AppState, StartError};
 
 /// A request that takes longer than this is answered with 503 (a creation in the writer
@@ -50,7 +53,7 @@ pub fn app(state: AppState) -> Router {
             auth::require_token,
         ));
     let api = Router::new()
-        .route("/search", get(api::search))
+        .route("/search", get(api::search).layer(headers::public_cors()))
         .route("/openapi.json", get(openapi::document))
         .merge(admin)
         .fallback(api::not_found);
@@ -66,14 +69,16 @@ pub fn app(state: AppState) -> Router {
         .route("/file/{id}", get(oparl::file))
         .route("/organization/{id}", get(oparl::organization))
         .route("/consultation/{id}", get(oparl::consultation))
-        .fallback(api::not_found);
-    Router::new()
+        .fallback(api::not_found)
+        .layer(headers::public_cors());
+    let router = Router::new()
         .route("/", get(pages::search))
         .route("/vorlagen/{slug}", get(pages::paper))
         .route("/vorlagen/{slug}/pdf", get(pages::pdf))
         .route("/dateien/{id}", get(pages::file))
         .route("/sitemap.xml", get(pages::sitemap))
         .route("/robots.txt", get(pages::robots))
+        .route("/stil.css", get(pages::stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api)
@@ -91,8 +96,11 @@ pub fn app(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        .with_state(state);
+    headers::security()
+        .into_iter()
+        .fold(router, |router, layer| router.layer(layer))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 /// Serves `state` on `listener` until Ctrl-C or SIGTERM; requests in flight are finished

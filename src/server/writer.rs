@@ -52,6 +52,8 @@ impl Writer {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("drucksache-writer".into())
+            // It renders single papers itself: Typst needs a render thread's stack.
+            .stack_size(crate::render::RENDER_THREAD_STACK)
             .spawn(move || run(publisher, queue, &search))
             .expect("the writer thread starts");
         Writer {

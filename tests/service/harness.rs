@@ -89,7 +89,7 @@ impl Service {
         for (name, value) in headers {
             request = request.header(name, *value);
         }
-        if body.is_some() {
+        if body.is_some() && !headers.iter().any(|(name, _)| name == header::CONTENT_TYPE) {
             request = request.header(header::CONTENT_TYPE, "application/json");
         }
         let request = request
@@ -218,4 +218,161 @@ fn check(object: &Value, problems: &mut Vec<String>, at: &str) {
             _ => {}
         }
     }
+}
+
+/// `drucksache serve` as a real process on a port the kernel chose (`--listen 127.0.0.1:0`):
+/// the address is read from the line the server prints when it is ready, so no port is ever
+/// guessed. Its standard error is collected; the process is killed when this is dropped.
+pub struct Served {
+    pub dir: tempfile::TempDir,
+    pub child: std::process::Child,
+    pub port: u16,
+    pub token: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Served {
+    /// Serves a new archive with the tracked records, one token and `config` added to the
+    /// configuration; `envs` are set for the server process.
+    pub fn start(config: &str, envs: &[(&str, &str)]) -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_tracked_records(dir.path());
+        Served::start_in(dir, config, envs)
+    }
+
+    /// Serves the archive in `dir` (which may hold an archive already).
+    pub fn start_in(dir: tempfile::TempDir, config: &str, envs: &[(&str, &str)]) -> Served {
+        use std::io::BufRead;
+        // A restart finds the configuration and the token of the first start.
+        let token_file = dir.path().join("test-token.txt");
+        let token = match std::fs::read_to_string(&token_file) {
+            Ok(token) => token,
+            Err(_) => {
+                let (token, sha256) = server::generate_token().unwrap();
+                std::fs::write(
+                    dir.path().join("drucksache.toml"),
+                    format!("{config}\n[[dienst.token]]\nname = \"Test\"\nsha256 = \"{sha256}\"\n"),
+                )
+                .unwrap();
+                std::fs::write(&token_file, &token).unwrap();
+                token
+            }
+        };
+        let mut command = common::drucksache();
+        command
+            .arg("--archive")
+            .arg(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (ready, address) = std::sync::mpsc::channel();
+        let collected = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("drucksache läuft: http://127.0.0.1:") {
+                    let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    let _ = ready.send(port.parse::<u16>().unwrap());
+                }
+                let mut log = collected.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let port = match address.recv_timeout(std::time::Duration::from_secs(180)) {
+            Ok(port) => port,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("serve did not start:\n{}", log.lock().unwrap());
+            }
+        };
+        Served {
+            dir,
+            child,
+            port,
+            token,
+            log,
+        }
+    }
+
+    /// What the server has written to standard error so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Sends `request` (a whole HTTP/1.1 request, ideally with `Connection: close`) and
+    /// returns the raw response: status line, headers and body.
+    pub fn raw(&self, request: &[u8]) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+            .unwrap();
+        stream.write_all(request).unwrap();
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        response
+    }
+
+    /// A request with an optional JSON body and the admin token: (status, headers, body).
+    pub fn call(&self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, String, Vec<u8>) {
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nConnection: close\r\n",
+            self.token
+        )
+        .into_bytes();
+        if let Some(body) = body {
+            request.extend(
+                format!(
+                    "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                    body.len()
+                )
+                .bytes(),
+            );
+        }
+        request.extend(b"\r\n");
+        request.extend(body.unwrap_or_default());
+        split_response(&self.raw(&request))
+    }
+
+    /// `/healthz` answers 200.
+    pub fn healthy(&self) -> bool {
+        self.call("GET", "/healthz", None).0 == 200
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// (status, head, body) of a raw HTTP response; status 0 when there was none.
+pub fn split_response(response: &[u8]) -> (u16, String, Vec<u8>) {
+    let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return (
+            0,
+            String::from_utf8_lossy(response).into_owned(),
+            Vec::new(),
+        );
+    };
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head, response[split + 4..].to_vec())
 }
