@@ -132,7 +132,7 @@ fn main() {
 
     let mut index = SearchIndex::open_or_create_on(&index_dir, today).unwrap();
     let start = Instant::now();
-    let stats = index.rebuild(docs.into_iter(), |_| {}).unwrap();
+    let stats = index.rebuild(docs.into_iter(), None, |_| {}).unwrap();
     let took = start.elapsed();
     println!(
         "indexing: {count} papers ({} public, {} left out) in {:.1} s = {:.0} papers/s",

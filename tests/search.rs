@@ -76,7 +76,7 @@ fn archive_docs() -> Vec<IndexDoc> {
 
 fn index_of(dir: &Path, docs: Vec<IndexDoc>) -> SearchIndex {
     let mut index = SearchIndex::open_or_create_on(&dir.join("index"), today()).unwrap();
-    index.rebuild(docs.into_iter(), |_| {}).unwrap();
+    index.rebuild(docs.into_iter(), None, |_| {}).unwrap();
     index
 }
 
@@ -580,7 +580,7 @@ fn non_public_papers_never_leak() {
     let mut docs = archive_docs();
     docs.push(doc(&secret));
     let mut index = SearchIndex::open_or_create_on(&dir.path().join("index"), today()).unwrap();
-    let stats = index.rebuild(docs.into_iter(), |_| {}).unwrap();
+    let stats = index.rebuild(docs.into_iter(), None, |_| {}).unwrap();
     assert_eq!((stats.indexed, stats.not_public), (5, 2));
     // and add() refuses it too
     assert_eq!(index.add(&doc(&secret)).unwrap(), Added::NotPublic);

@@ -24,7 +24,7 @@ pub use check::CheckReport;
 pub use db::{DbError, SCHEMA_VERSION};
 pub use numbering::{Numbering, SchemeError};
 pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition, is_slug, slug};
-pub use publish::{ImportReport, PublishError, Publisher, record_files};
+pub use publish::{ImportReport, PublishError, Publisher, index_problems, record_files};
 use store::Staging;
 pub use store::{FileStore, StoreError, sha512_hex};
 
@@ -462,15 +462,45 @@ impl Archive {
         settle_all(std::mem::take(&mut self.settling));
     }
 
-    /// Runs `f` while holding the archive's write lock (for one-time set-up such as creating
-    /// the development key, which concurrent processes must not do twice).
-    pub fn locked<T>(&mut self, f: impl FnOnce() -> T) -> Result<T, ArchiveError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f();
-        tx.commit()?;
+    /// Runs `f` while holding the archive's write lock, with the archive to read from (for
+    /// work that concurrent processes must take turns at: creating the development key,
+    /// bringing the search index up to the history read under the same lock).
+    pub fn locked<T>(&mut self, f: impl FnOnce(&Archive) -> T) -> Result<T, ArchiveError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let value = f(self);
+        self.conn.execute_batch("COMMIT")?;
         Ok(value)
+    }
+
+    /// The id of the newest event of the history (0 for an empty archive): every creation,
+    /// import and withdrawal adds one.
+    pub fn last_event(&self) -> Result<i64, ArchiveError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?)
+    }
+
+    /// References of the papers with an event after `event`, oldest first.
+    pub fn changed_since(&self, event: i64) -> Result<Vec<String>, ArchiveError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.reference FROM papers p
+             WHERE p.id IN (SELECT paper_id FROM events WHERE id > ?1) ORDER BY p.id",
+        )?;
+        let rows = stmt
+            .query_map([event], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every paper's reference, oldest first.
+    pub fn references(&self) -> Result<Vec<String>, ArchiveError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT reference FROM papers ORDER BY id")?;
+        let rows = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     /// Every paper's stored record with its status, oldest first (for the search index).

@@ -239,6 +239,24 @@ impl Archive {
         Ok(rows)
     }
 
+    /// References of the papers whose publication day lies after `after` and not after
+    /// `upto` (either order): the papers whose being public changed between the two days.
+    pub fn published_between(&self, after: Date, upto: Date) -> Result<Vec<String>, ArchiveError> {
+        let (low, high) = if after <= upto {
+            (after, upto)
+        } else {
+            (upto, after)
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT reference FROM papers WHERE published_from > ?1 AND published_from <= ?2
+             ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([low.to_string(), high.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
     /// The reference of the paper with this slug, public or not (for the admin API).
     pub fn reference_by_slug(&self, slug: &str) -> Result<Option<String>, ArchiveError> {
         if !is_slug(slug) {

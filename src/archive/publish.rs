@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use super::{Archive, ArchiveError, BoxError, Created, Origin, PAPERS_DIR, Produced, sha512_hex};
 use crate::config::Settings;
-use crate::model::{InputError, Paper, SourceText};
+use crate::model::{Clock, InputError, Paper, SourceText};
 use crate::render::{RenderOptions, Renderer};
-use crate::search::{self, IndexDoc, RebuildStats, SearchError, SearchIndex};
+use crate::search::{self, IndexDoc, RebuildStats, SearchError, SearchIndex, SyncMark};
 use crate::sign::{SignError, Signer};
 
 /// What [`Publisher::import_tracked`] did.
@@ -28,17 +28,26 @@ pub struct Publisher {
     renderer: Option<Arc<Renderer>>,
     /// The signing key and whether it is the archive's development key.
     signer: Option<(Signer, bool)>,
+    /// What "today" is: which papers are published.
+    clock: Clock,
 }
 
 impl Publisher {
-    /// Opens the archive of `settings` and imports the tracked records it does not have yet.
+    /// Opens the archive of `settings`, imports the tracked records it does not have yet and
+    /// brings the search index up to the archive (see [`Publisher::sync_index`]).
     pub fn open(settings: &Settings) -> Result<Publisher, PublishError> {
+        Publisher::open_with_clock(settings, Clock::system())
+    }
+
+    /// [`Publisher::open`] with the day from `clock`.
+    pub fn open_with_clock(settings: &Settings, clock: Clock) -> Result<Publisher, PublishError> {
         let archive = Archive::open(&settings.archive, settings.numbering.clone())?;
         let mut publisher = Publisher {
             archive,
             settings: settings.clone(),
             renderer: None,
             signer: None,
+            clock,
         };
         let report = publisher.import_tracked()?;
         for reference in &report.imported {
@@ -47,7 +56,13 @@ impl Publisher {
         for refusal in &report.refused {
             tracing::warn!("not imported: {refusal}");
         }
+        publisher.keep_index_in_step();
         Ok(publisher)
+    }
+
+    /// The clock that says which papers are published today.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub fn archive(&self) -> &Archive {
@@ -87,7 +102,7 @@ impl Publisher {
                 let root = self.archive.root().to_path_buf();
                 let (signer, created) = self
                     .archive
-                    .locked(|| crate::sign::dev::ensure_archive_key(&root))??;
+                    .locked(|_| crate::sign::dev::ensure_archive_key(&root))??;
                 if created {
                     tracing::warn!(
                         "created a DEVELOPMENT signing key in {}: papers signed with it are NOT valid for production; configure [signatur] in drucksache.toml",
@@ -112,7 +127,7 @@ impl Publisher {
     pub fn create(&mut self, paper: Paper) -> Result<Created, PublishError> {
         let created = self.create_from(paper, Origin::New)?;
         let created = created.expect("Archive::create returns None only for imports");
-        self.index(std::slice::from_ref(&created.reference));
+        self.keep_index_in_step();
         Ok(created)
     }
 
@@ -136,8 +151,7 @@ impl Publisher {
             .into_iter()
             .flatten()
             .collect();
-        let references: Vec<String> = created.iter().map(|c| c.reference.clone()).collect();
-        self.index(&references);
+        self.keep_index_in_step();
         Ok(created)
     }
 
@@ -163,7 +177,7 @@ impl Publisher {
     /// Withdraws a paper and marks it in the search index.
     pub fn withdraw(&mut self, reference: &str, reason: &str) -> Result<(), PublishError> {
         self.archive.withdraw(reference, reason)?;
-        self.index(&[reference.to_string()]);
+        self.keep_index_in_step();
         Ok(())
     }
 
@@ -174,45 +188,93 @@ impl Publisher {
         index: &mut SearchIndex,
         mut progress: impl FnMut((u64, u64)),
     ) -> Result<RebuildStats, PublishError> {
+        // The mark is read before the records: a paper committed in between is indexed
+        // again by the next sync, never missed.
+        let mark = SyncMark {
+            events: self.archive.last_event()?,
+            day: index.today(),
+        };
         let records = self.archive.records()?;
         let total = records.len() as u64;
         let docs = records
             .into_iter()
             .map(|(paper, status)| index_doc(&paper, status));
-        Ok(index.rebuild(docs, |done| progress((done, total)))?)
+        Ok(index.rebuild(docs, Some(mark), |done| progress((done, total)))?)
     }
 
-    /// Brings the index up to date for these papers. The archive is the truth and the index
-    /// is derived: a failure here is logged (run `drucksache reindex`), never an error of the
-    /// paper's creation.
-    fn index(&mut self, references: &[String]) {
+    /// Brings the search index up to the archive: indexes the papers of every event after
+    /// the index's [`SyncMark`] (creations, imports and withdrawals, of this process or of
+    /// another one, even one killed between its commit and its index update) and the papers
+    /// whose publication day came since the mark's day, and records the new mark, all under
+    /// the archive's write lock, so that the mark is true of the history it names. Cheap when
+    /// nothing changed (two small queries, no lock). Returns how many papers were looked at;
+    /// `None` when the archive has no complete index (it is built on its next use).
+    pub fn sync_index(&mut self) -> Result<Option<usize>, PublishError> {
         let dir = search::index_dir(self.archive.root());
         if !SearchIndex::looks_complete(&dir) {
-            // A missing or outdated index is rebuilt, papers included, on its next use.
-            return;
+            return Ok(None);
         }
-        let mut docs = Vec::new();
-        for reference in references {
-            match self.archive.record(reference) {
-                Ok((paper, status)) => docs.push(index_doc(&paper, status)),
-                Err(e) => tracing::warn!("{reference}: {e}"),
-            }
+        let today = self.clock.today();
+        let index = SearchIndex::open_or_create_on(&dir, today)?;
+        if !index.is_complete() {
+            return Ok(None); // replaced since the look above: rebuilt on its next use
         }
-        // Under the archive's write lock: processes that create papers at the same time take
-        // turns with the index writer (it is released when `index` is dropped).
-        let result = self.archive.locked(|| -> Result<(), PublishError> {
-            let index = SearchIndex::open_or_create(&dir)?;
-            if !index.is_complete() {
-                return Ok(()); // replaced since the look above: rebuilt on its next use
-            }
-            index.add_all(&docs)?;
-            index.finish_writes()?;
-            Ok(())
-        });
-        let result = result.map_err(PublishError::from).and_then(|r| r);
-        if let Err(e) = result {
+        let up_to_date = |archive: &Archive, index: &SearchIndex| -> Result<bool, ArchiveError> {
+            Ok(index.mark()
+                == Some(SyncMark {
+                    events: archive.last_event()?,
+                    day: today,
+                }))
+        };
+        if up_to_date(&self.archive, &index)? {
+            return Ok(Some(0));
+        }
+        // Under the write lock: no paper is committed meanwhile, and processes that create
+        // papers at the same time take turns with the index writer.
+        let synced = self
+            .archive
+            .locked(|archive| -> Result<usize, PublishError> {
+                let events = archive.last_event()?;
+                let references = match index.mark() {
+                    Some(mark) => {
+                        let mut changed = archive.changed_since(mark.events)?;
+                        for reference in archive.published_between(mark.day, today)? {
+                            if !changed.contains(&reference) {
+                                changed.push(reference);
+                            }
+                        }
+                        changed
+                    }
+                    // An index written without a mark: look at every paper.
+                    None => archive.references()?,
+                };
+                let mut docs = Vec::with_capacity(references.len());
+                for reference in &references {
+                    let (paper, status) = archive.record(reference)?;
+                    docs.push(index_doc(&paper, status));
+                }
+                index.add_all(&docs, Some(SyncMark { events, day: today }))?;
+                index.finish_writes()?;
+                Ok(docs.len())
+            })??;
+        Ok(Some(synced))
+    }
+
+    /// [`Publisher::sync_index`] after a change: the archive is the truth and the index is
+    /// derived, so a failure is logged (the next open or `drucksache reindex` repairs it),
+    /// never an error of the paper's creation.
+    fn keep_index_in_step(&mut self) {
+        if let Err(e) = self.sync_index() {
             tracing::warn!("the search index was not updated ({e}); run `drucksache reindex`");
         }
+    }
+
+    /// What is wrong with the search index, compared with the archive: public papers missing
+    /// from it, entries of an older version of a record or of its status, and entries of
+    /// papers that are not public today. Empty when there is no index (it is built on its
+    /// next use). Reads only.
+    pub fn index_problems(&self) -> Result<Vec<String>, PublishError> {
+        index_problems(&self.archive, self.clock.today())
     }
 
     /// Imports every tracked record under `<archive>/papers/` that the database does not
@@ -260,6 +322,61 @@ impl Publisher {
         self.archive.settle();
         Ok(report)
     }
+}
+
+/// See [`Publisher::index_problems`]; for `drucksache check`, which must not repair what it
+/// checks (opening a [`Publisher`] would).
+pub fn index_problems(
+    archive: &Archive,
+    today: crate::model::Date,
+) -> Result<Vec<String>, PublishError> {
+    let dir = search::index_dir(archive.root());
+    if !SearchIndex::looks_complete(&dir) {
+        return Ok(Vec::new());
+    }
+    let index = SearchIndex::open_or_create_on(&dir, today)?;
+    if !index.is_complete() {
+        return Ok(Vec::new());
+    }
+    let mut held: std::collections::HashMap<String, search::IndexEntry> = index
+        .entries()?
+        .into_iter()
+        .map(|e| (e.reference.clone(), e))
+        .collect();
+    let mut problems = Vec::new();
+    for (paper, status) in archive.records()? {
+        let doc = index_doc(&paper, status);
+        let entry = held.remove(&doc.reference);
+        let withdrawn = doc.status == search::Status::Zurueckgezogen;
+        match (doc.is_publishable(today), entry) {
+            (true, None) => problems.push(format!(
+                "{}: public, but missing from the search index (run `drucksache reindex`)",
+                doc.reference
+            )),
+            (true, Some(e)) if e.fingerprint != doc.fingerprint => problems.push(format!(
+                "{}: the search index holds another version of the record (run `drucksache reindex`)",
+                doc.reference
+            )),
+            (true, Some(e)) if e.withdrawn != withdrawn => problems.push(format!(
+                "{}: the search index shows it as {}, the archive as {} (run `drucksache reindex`)",
+                doc.reference,
+                if e.withdrawn { "withdrawn" } else { "active" },
+                if withdrawn { "withdrawn" } else { "active" },
+            )),
+            (false, Some(_)) => problems.push(format!(
+                "{}: in the search index, but not public today (run `drucksache reindex`)",
+                doc.reference
+            )),
+            _ => {}
+        }
+    }
+    for reference in held.into_keys() {
+        problems.push(format!(
+            "{reference}: in the search index, but not in the archive (run `drucksache reindex`)"
+        ));
+    }
+    problems.sort();
+    Ok(problems)
 }
 
 /// What the archive stores of one render: the PDF signed now.

@@ -3,9 +3,12 @@
 use anyhow::Context;
 
 use super::{load_all, write_atomically};
-use crate::archive::{ArchiveError, ListFilter, PaperDetails, PublishError, Publisher, Status};
+use crate::archive::{
+    Archive, ArchiveError, ListFilter, PaperDetails, PublishError, Publisher, Status,
+};
 use crate::cli::{BackupArgs, CheckArgs, ExportArgs, ListArgs, NewArgs, ShowArgs, WithdrawArgs};
 use crate::config::Settings;
+use crate::model::Date;
 
 pub fn new(settings: &Settings, args: &NewArgs) -> anyhow::Result<()> {
     // Validate before the archive is even opened: bad input allocates nothing.
@@ -192,8 +195,13 @@ pub fn withdraw(settings: &Settings, args: &WithdrawArgs) -> anyhow::Result<()> 
 pub struct CheckFailed(usize);
 
 pub fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
-    let mut publisher = Publisher::open(settings)?;
-    let report = publisher.archive_mut().check()?;
+    // The archive alone (its recovery runs), not a Publisher: that would import tracked
+    // records and repair the search index before it is checked.
+    let mut archive = Archive::open(&settings.archive, settings.numbering.clone())?;
+    let mut report = archive.check()?;
+    report
+        .problems
+        .extend(crate::archive::index_problems(&archive, Date::today())?);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

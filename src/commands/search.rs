@@ -15,7 +15,10 @@ use crate::search::{self, Filters, Query, SearchIndex, SearchResults, Sort};
 pub fn search(settings: &Settings, args: &SearchArgs) -> anyhow::Result<()> {
     let query = query_of(args)?;
     let mut publisher = Publisher::open(settings)?;
-    let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
+    let mut index = SearchIndex::open_or_create_on(
+        &search::index_dir(&settings.archive),
+        publisher.clock().today(),
+    )?;
     if !index.is_complete() {
         eprintln!("Suchindex wird aufgebaut …");
         publisher.rebuild_index(&mut index, |_| {})?;
@@ -35,7 +38,10 @@ pub fn search(settings: &Settings, args: &SearchArgs) -> anyhow::Result<()> {
 /// Rebuilds the index from the archive's papers, with a progress bar on a terminal.
 pub fn reindex(settings: &Settings) -> anyhow::Result<()> {
     let mut publisher = Publisher::open(settings)?;
-    let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
+    let mut index = SearchIndex::open_or_create_on(
+        &search::index_dir(&settings.archive),
+        publisher.clock().today(),
+    )?;
     let bar = progress_bar();
     let stats = publisher.rebuild_index(&mut index, |(done, total)| {
         bar.set_length(total);

@@ -46,6 +46,49 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Today in UTC: the day that decides which papers are published (`gesperrt_bis`).
+    pub fn today() -> Date {
+        let now = time::OffsetDateTime::now_utc().date();
+        Date(now)
+    }
+
+    /// The day after this one.
+    pub fn next_day(self) -> Option<Date> {
+        self.0.next_day().map(Date)
+    }
+}
+
+/// Where "today" comes from: the system clock ([`Clock::system`]), or a day a test sets and
+/// moves ([`Clock::manual`]), so that the day a blocking date ends can be tested. Cheap to
+/// clone; every clone reads the same source.
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<dyn Fn() -> Date + Send + Sync>);
+
+impl Clock {
+    /// Today in UTC.
+    pub fn system() -> Clock {
+        Clock(std::sync::Arc::new(Date::today))
+    }
+
+    /// A clock that shows the day in `day` (change it to move the clock).
+    pub fn manual(day: std::sync::Arc<std::sync::Mutex<Date>>) -> Clock {
+        Clock(std::sync::Arc::new(move || {
+            *day.lock().unwrap_or_else(|e| e.into_inner())
+        }))
+    }
+
+    pub fn today(&self) -> Date {
+        (self.0)()
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clock({})", self.today())
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use charset::{Unprintable, first_unprintable, is_printable, printable};
-pub use date::{Date, YEARS};
+pub use date::{Clock, Date, YEARS};
 pub use input::{Format, MAX_INPUT_BYTES, Position, SourceText};
 pub use validate::{FieldError, InputError, schema};
 

@@ -44,6 +44,9 @@ pub struct IndexDoc {
     /// Text extracted from an imported paper's PDF.
     pub text: Option<String>,
     pub status: Status,
+    /// SHA-256 (hex) of the paper's record: `drucksache check` compares it with the
+    /// archive's to find papers whose index entry is out of date.
+    pub fingerprint: String,
 }
 
 impl IndexDoc {
@@ -100,6 +103,7 @@ impl IndexDoc {
                 .collect(),
             text: None,
             status: Status::Aktiv,
+            fingerprint: fingerprint(paper),
         }
     }
 
@@ -118,6 +122,13 @@ impl IndexDoc {
     pub fn is_publishable(&self, today: Date) -> bool {
         self.public && self.blocked_until.is_none_or(|until| today > until)
     }
+}
+
+/// SHA-256 (hex) of the paper as JSON.
+pub fn fingerprint(paper: &Paper) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(paper).expect("a paper serialises");
+    hex::encode(Sha256::digest(json))
 }
 
 /// Markdown → plain text: the words of the model's reading of it ([`richtext::parse`]), one

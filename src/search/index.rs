@@ -21,13 +21,13 @@ use tantivy::{
     Term,
 };
 
+use super::SearchError;
 use super::analyzer::{self, tokens};
 use super::document::{IndexDoc, Status};
 use super::query::{Clause, Filters, Item, Query, Sort, parse};
 use super::schema::{
     self, Fields, Level, SCHEMA_VERSION, TextField, looks_like_reference, normalize_reference,
 };
-use super::{SearchError, today};
 use crate::model::{Date, Kind};
 
 type BoxQuery = Box<dyn tantivy::query::Query>;
@@ -59,6 +59,39 @@ pub struct SearchIndex {
     writer: Mutex<Option<IndexWriter>>,
     complete: bool,
     today: Date,
+}
+
+/// How far the index has followed the archive, recorded with every commit: every change of
+/// the archive's history up to event `events` (creations, imports, withdrawals) is in it, and
+/// which papers are published was decided on `day`. Keeping the index in step means indexing
+/// the papers of later events and those whose publication day came since `day`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncMark {
+    pub events: i64,
+    pub day: Date,
+}
+
+impl SyncMark {
+    fn payload(&self) -> String {
+        format!("drucksache-sync events={} day={}", self.events, self.day)
+    }
+
+    fn parse(text: &str) -> Option<SyncMark> {
+        let rest = text.strip_prefix("drucksache-sync events=")?;
+        let (events, day) = rest.split_once(" day=")?;
+        Some(SyncMark {
+            events: events.parse().ok()?,
+            day: Date::parse_iso(day)?,
+        })
+    }
+}
+
+/// One paper as the index holds it (see [`SearchIndex::entries`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub reference: String,
+    pub fingerprint: String,
+    pub withdrawn: bool,
 }
 
 /// What [`SearchIndex::add`] did.
@@ -190,7 +223,7 @@ impl SearchIndex {
     /// [`SearchIndex::is_complete`] is false and the caller must [`SearchIndex::rebuild`].
     /// Papers blocked until a date count as published from the day after, by today's date.
     pub fn open_or_create(dir: &Path) -> Result<SearchIndex, SearchError> {
-        SearchIndex::open_or_create_on(dir, today())
+        SearchIndex::open_or_create_on(dir, Date::today())
     }
 
     /// [`SearchIndex::open_or_create`] with `today` given (for tests and replays).
@@ -256,6 +289,11 @@ impl SearchIndex {
         self.complete
     }
 
+    /// The day this handle decides publication by (papers blocked until a date).
+    pub fn today(&self) -> Date {
+        self.today
+    }
+
     /// The directory of the index.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -288,9 +326,11 @@ impl SearchIndex {
 
     /// Replaces the whole index by `docs` (non-public ones are left out), calling `progress`
     /// with the number of documents seen so far. Marks the index complete.
+    /// `mark` says how far into the archive's history `docs` reach (see [`SyncMark`]).
     pub fn rebuild(
         &mut self,
         docs: impl Iterator<Item = IndexDoc>,
+        mark: Option<SyncMark>,
         mut progress: impl FnMut(u64),
     ) -> Result<RebuildStats, SearchError> {
         let marker = self.dir.join(MARKER);
@@ -313,8 +353,7 @@ impl SearchIndex {
                 }
                 progress(seen as u64 + 1);
             }
-            writer.commit()?;
-            Ok(())
+            commit(writer, mark)
         })?;
         std::fs::write(&marker, marker_text()).map_err(io_error(&self.dir))?;
         // Let go of the writer (and its lock on the index): a long-lived handle that was
@@ -329,11 +368,16 @@ impl SearchIndex {
     /// commits: it is searchable when this returns. A paper that is not public is not
     /// indexed, and an earlier public version of it is removed.
     pub fn add(&self, doc: &IndexDoc) -> Result<Added, SearchError> {
-        Ok(self.add_all(std::slice::from_ref(doc))?[0])
+        Ok(self.add_all(std::slice::from_ref(doc), None)?[0])
     }
 
-    /// [`SearchIndex::add`] for several papers with one commit.
-    pub fn add_all(&self, docs: &[IndexDoc]) -> Result<Vec<Added>, SearchError> {
+    /// [`SearchIndex::add`] for several papers with one commit, which records `mark` (see
+    /// [`SyncMark`]; `None` forgets the mark, so the next sync looks at every paper).
+    pub fn add_all(
+        &self,
+        docs: &[IndexDoc],
+        mark: Option<SyncMark>,
+    ) -> Result<Vec<Added>, SearchError> {
         let today = self.today;
         let added = self.with_writer(false, |writer| {
             let mut added = Vec::with_capacity(docs.len());
@@ -348,7 +392,7 @@ impl SearchIndex {
                     added.push(Added::NotPublic);
                 }
             }
-            writer.commit()?;
+            commit(writer, mark)?;
             Ok(added)
         })?;
         self.reader.reload().map_err(tantivy_error(&self.dir))?;
@@ -372,6 +416,44 @@ impl SearchIndex {
     /// searches now instead of after the reader's polling delay.
     pub fn reload(&self) -> Result<(), SearchError> {
         self.reader.reload().map_err(tantivy_error(&self.dir))
+    }
+
+    /// The mark of the last commit: how far the index has followed the archive.
+    pub fn mark(&self) -> Option<SyncMark> {
+        let meta = self.index.load_metas().ok()?;
+        SyncMark::parse(meta.payload.as_deref()?)
+    }
+
+    /// What the index holds of every paper: reference, record fingerprint, withdrawn (for
+    /// `drucksache check`).
+    pub fn entries(&self) -> Result<Vec<IndexEntry>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut entries = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment.get_store_reader(64).map_err(io_error(&self.dir))?;
+            let alive = segment.alive_bitset();
+            for doc_id in 0..segment.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc_id)) {
+                    continue;
+                }
+                let doc: TantivyDocument = store.get(doc_id).map_err(tantivy_error(&self.dir))?;
+                let text = |field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                entries.push(IndexEntry {
+                    reference: text(self.fields.reference),
+                    fingerprint: text(self.fields.fingerprint),
+                    withdrawn: doc
+                        .get_first(self.fields.withdrawn)
+                        .and_then(|v| v.as_u64())
+                        == Some(1),
+                });
+            }
+        }
+        Ok(entries)
     }
 
     /// Number of papers in the index.
@@ -670,6 +752,16 @@ fn ranked(mut counts: Vec<FacetCount>) -> Vec<FacetCount> {
     counts
 }
 
+/// Commits, recording `mark` in the commit's payload.
+fn commit(writer: &mut IndexWriter, mark: Option<SyncMark>) -> tantivy::Result<()> {
+    let mut prepared = writer.prepare_commit()?;
+    if let Some(mark) = mark {
+        prepared.set_payload(&mark.payload());
+    }
+    prepared.commit()?;
+    Ok(())
+}
+
 /// The tantivy document of a paper.
 fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
     let mut d = TantivyDocument::default();
@@ -703,6 +795,7 @@ fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
     d.add_u64(f.date, date_number(date));
     d.add_u64(f.year, date.year() as u64);
     d.add_u64(f.withdrawn, u64::from(doc.status == Status::Zurueckgezogen));
+    d.add_text(f.fingerprint, &doc.fingerprint);
     d.add_facet(f.facet_year, Facet::from_path([date.year().to_string()]));
     d.add_facet(f.facet_department, Facet::from_path([department]));
     for body in &doc.bodies {

@@ -21,11 +21,10 @@ use std::path::PathBuf;
 
 pub use document::{IndexDoc, Status};
 pub use index::{
-    Added, FacetCount, Facets, Hit, MAX_LIMIT, RebuildStats, SearchIndex, SearchResults, Snippet,
+    Added, FacetCount, Facets, Hit, IndexEntry, MAX_LIMIT, RebuildStats, SearchIndex,
+    SearchResults, Snippet, SyncMark,
 };
 pub use query::{Filters, Query, Sort};
-
-use crate::model::Date;
 
 /// Why the index could not be used. What users type is never an error.
 #[derive(Debug, thiserror::Error)]
@@ -50,16 +49,4 @@ pub enum SearchError {
 /// The index directory of an archive.
 pub fn index_dir(archive: &std::path::Path) -> PathBuf {
     archive.join("index")
-}
-
-/// Today's date (UTC), for the "gesperrt bis" rule.
-pub fn today() -> Date {
-    let now = time::OffsetDateTime::now_utc().date();
-    Date::parse_iso(&format!(
-        "{:04}-{:02}-{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day()
-    ))
-    .expect("today is a date")
 }

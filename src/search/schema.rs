@@ -10,7 +10,7 @@ use super::analyzer::names;
 
 /// Bump on any change to the schema or the analyzers: an index with another version is
 /// deleted and rebuilt from the archive.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A text part of the paper, searched at three levels (exact, stem, compound parts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +111,8 @@ pub struct Fields {
     pub year: Field,
     /// 1 for a withdrawn paper.
     pub withdrawn: Field,
+    /// [`super::IndexDoc::fingerprint`]: which version of the record the index holds.
+    pub fingerprint: Field,
     pub facet_year: Field,
     pub facet_department: Field,
     pub facet_body: Field,
@@ -169,6 +171,7 @@ pub fn build() -> (Schema, Fields) {
         date: b.add_u64_field("datum", INDEXED | FAST | STORED),
         year: b.add_u64_field("jahr", INDEXED | FAST),
         withdrawn: b.add_u64_field("zurueckgezogen", STORED),
+        fingerprint: b.add_text_field("fingerabdruck", STORED),
         facet_year: b.add_facet_field("facette_jahr", FacetOptions::default()),
         facet_department: b.add_facet_field("facette_amt", FacetOptions::default()),
         facet_body: b.add_facet_field("facette_gremium", FacetOptions::default()),

@@ -106,6 +106,7 @@ pub fn app(state: AppState) -> Router {
 /// Serves `state` on `listener` until Ctrl-C or SIGTERM; requests in flight are finished
 /// (and the writer's queue worked off) before this returns.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    state.keep_index_in_step();
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::archive::{Archive, ArchiveError, PublishError, Publisher};
 use crate::config::{ApiToken, Settings};
-use crate::model::Date;
+use crate::model::{Clock, Date};
 use crate::render::Renderer;
 use crate::search::{self, SearchError, SearchIndex, SearchResults};
 use crate::sign::VerifyReport;
@@ -15,6 +15,9 @@ use crate::sign::VerifyReport;
 use super::error::ApiError;
 use super::metrics::Metrics;
 use super::writer::Writer;
+
+/// How often the running service brings the search index up to the archive.
+pub const INDEX_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Why the service cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +45,10 @@ struct Inner {
     /// finished search's thread handed over (a quarter fewer searches per second).
     searching: tokio::sync::Semaphore,
     renderer: Arc<Renderer>,
+    /// What "today" is: which papers are published.
+    clock: Clock,
+    /// The day the index was last brought up to the archive by this service.
+    synced_day: Mutex<Date>,
     metrics: Metrics,
     verified: Mutex<HashMap<String, Arc<VerifyReport>>>,
     /// Dropped last: waits for the jobs in flight.
@@ -53,8 +60,19 @@ impl AppState {
     /// missing or outdated, and starts the writer. Blocking; call it before serving.
     /// `base_url` is the public address for absolute links, without a trailing `/`.
     pub fn open(settings: &Settings, base_url: &str) -> Result<AppState, StartError> {
-        let mut publisher = Publisher::open(settings)?;
-        let mut index = SearchIndex::open_or_create(&search::index_dir(&settings.archive))?;
+        AppState::open_with_clock(settings, base_url, Clock::system())
+    }
+
+    /// [`AppState::open`] with "today" from `clock` (tests move it to the day a blocking
+    /// date ends).
+    pub fn open_with_clock(
+        settings: &Settings,
+        base_url: &str,
+        clock: Clock,
+    ) -> Result<AppState, StartError> {
+        let mut publisher = Publisher::open_with_clock(settings, clock.clone())?;
+        let mut index =
+            SearchIndex::open_or_create_on(&search::index_dir(&settings.archive), clock.today())?;
         if !index.is_complete() {
             tracing::info!(
                 "building the search index of {}",
@@ -80,6 +98,8 @@ impl AppState {
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
             renderer,
+            synced_day: Mutex::new(clock.today()),
+            clock,
             metrics: Metrics::new(),
             verified: Mutex::new(HashMap::new()),
             writer,
@@ -101,6 +121,13 @@ impl AppState {
 
     /// Runs a search of the public index on the blocking pool.
     pub async fn search(&self, query: crate::search::Query) -> Result<SearchResults, ApiError> {
+        // On the first search of a new day, the papers released that day enter the index
+        // first: the index answers by the same day as the pages (archive `public.rs`).
+        let today = self.today();
+        if *self.0.synced_day.lock().unwrap_or_else(|e| e.into_inner()) != today {
+            self.sync_index().await?;
+            *self.0.synced_day.lock().unwrap_or_else(|e| e.into_inner()) = today;
+        }
         let _permit = self
             .0
             .searching
@@ -122,13 +149,41 @@ impl AppState {
         &self.0.writer
     }
 
+    /// Brings the search index up to the archive now (through the writer).
+    pub async fn sync_index(&self) -> Result<Option<usize>, ApiError> {
+        Ok(self.0.writer.sync_index().await?)
+    }
+
+    /// Keeps the index in step while the service runs: every [`INDEX_SYNC_INTERVAL`] the
+    /// writer picks up papers that other processes created (or that one killed before its
+    /// index update left out) and those a new day released. The task ends with the service.
+    pub fn keep_index_in_step(&self) {
+        let state = Arc::downgrade(&self.0);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(INDEX_SYNC_INTERVAL);
+            ticks.tick().await; // the first tick is now; the index was synced at start
+            loop {
+                ticks.tick().await;
+                let Some(inner) = state.upgrade() else { return };
+                let writer = AppState(inner);
+                match writer.sync_index().await {
+                    Ok(Some(n)) if n > 0 => {
+                        tracing::info!("search index: {n} papers brought up to date")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("search index not synced: {}", e.message),
+                }
+            }
+        });
+    }
+
     pub fn metrics(&self) -> &Metrics {
         &self.0.metrics
     }
 
     /// The day that decides what is published (papers blocked until a date).
     pub fn today(&self) -> Date {
-        search::today()
+        self.0.clock.today()
     }
 
     /// Runs `f` with a read connection to the archive on the blocking pool.

@@ -27,6 +27,11 @@ enum Job {
         reason: String,
         reply: oneshot::Sender<Result<(), PublishError>>,
     },
+    /// Bring the search index up to the archive (another process's papers, a day that
+    /// released blocked papers): see [`Publisher::sync_index`].
+    Sync {
+        reply: oneshot::Sender<Result<Option<usize>, PublishError>>,
+    },
 }
 
 /// Why a job got no answer.
@@ -85,6 +90,13 @@ impl Writer {
         Ok(answer.await.map_err(|_| WriterError::Gone)??)
     }
 
+    /// Brings the search index up to the archive; returns how many papers were looked at.
+    pub async fn sync_index(&self) -> Result<Option<usize>, WriterError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::Sync { reply }).await?;
+        Ok(answer.await.map_err(|_| WriterError::Gone)??)
+    }
+
     async fn send(&self, job: Job) -> Result<(), WriterError> {
         let jobs = self.jobs.as_ref().ok_or(WriterError::Gone)?;
         jobs.send(job).await.map_err(|_| WriterError::Gone)
@@ -115,13 +127,24 @@ fn run(mut publisher: Publisher, mut queue: mpsc::Receiver<Job>, search: &Search
         }) else {
             return;
         };
-        match job {
+        // The replies go out after the service's search handle has seen the change: a paper
+        // is searchable when its request returns.
+        let reply: Box<dyn FnOnce()> = match job {
             Job::Withdraw {
                 reference,
                 reason,
                 reply,
             } => {
-                let _ = reply.send(publisher.withdraw(&reference, &reason));
+                let result = publisher.withdraw(&reference, &reason);
+                Box::new(move || {
+                    let _ = reply.send(result);
+                })
+            }
+            Job::Sync { reply } => {
+                let result = publisher.sync_index();
+                Box::new(move || {
+                    let _ = reply.send(result);
+                })
             }
             Job::Create { paper, reply } => {
                 let mut batch = vec![(*paper, reply)];
@@ -135,40 +158,50 @@ fn run(mut publisher: Publisher, mut queue: mpsc::Receiver<Job>, search: &Search
                         Err(_) => break,
                     }
                 }
-                create_batch(&mut publisher, batch);
+                let answers = create_batch(&mut publisher, batch);
+                Box::new(move || {
+                    for (reply, result) in answers {
+                        let _ = reply.send(result);
+                    }
+                })
             }
-        }
+        };
         if let Err(e) = search.reload() {
             tracing::warn!("search index not reloaded: {e}");
         }
+        reply();
     }
 }
 
 type Reply = oneshot::Sender<Result<Created, PublishError>>;
 
 /// All papers in one transaction; if that fails, each on its own, so that one bad paper
-/// (say, one that names an unknown `bezug`) does not fail the others.
-fn create_batch(publisher: &mut Publisher, batch: Vec<(Paper, Reply)>) {
+/// (say, one that names an unknown `bezug`) does not fail the others. Returns each paper's
+/// reply with its result.
+fn create_batch(
+    publisher: &mut Publisher,
+    batch: Vec<(Paper, Reply)>,
+) -> Vec<(Reply, Result<Created, PublishError>)> {
     if batch.len() == 1 {
         let (paper, reply) = batch.into_iter().next().expect("one job");
-        let _ = reply.send(publisher.create(paper));
-        return;
+        return vec![(reply, publisher.create(paper))];
     }
     let papers: Vec<Paper> = batch.iter().map(|(paper, _)| paper.clone()).collect();
     match publisher.create_all(papers) {
-        Ok(created) => {
-            for ((_, reply), created) in batch.into_iter().zip(created) {
-                let _ = reply.send(Ok(created));
-            }
-        }
+        Ok(created) => batch
+            .into_iter()
+            .zip(created)
+            .map(|((_, reply), created)| (reply, Ok(created)))
+            .collect(),
         Err(e) => {
             tracing::info!(
                 "a batch of {} papers failed ({e}); creating them one by one",
                 batch.len()
             );
-            for (paper, reply) in batch {
-                let _ = reply.send(publisher.create(paper));
-            }
+            batch
+                .into_iter()
+                .map(|(paper, reply)| (reply, publisher.create(paper)))
+                .collect()
         }
     }
 }

@@ -20,6 +20,7 @@ pub const BASE: &str = "http://rat.example";
 pub struct Service {
     pub dir: tempfile::TempDir,
     pub router: Router,
+    pub state: AppState,
     pub token: String,
 }
 
@@ -47,6 +48,11 @@ impl Answer {
 impl Service {
     /// A service over a new archive holding the project's tracked records.
     pub fn start() -> Service {
+        Service::start_with_clock(drucksache::model::Clock::system())
+    }
+
+    /// [`Service::start`] with "today" from `clock`.
+    pub fn start_with_clock(clock: drucksache::model::Clock) -> Service {
         let dir = tempfile::tempdir().unwrap();
         common::copy_tracked_records(dir.path());
         let (token, sha256) = server::generate_token().unwrap();
@@ -65,9 +71,14 @@ impl Service {
             templates: None,
         })
         .unwrap();
-        let state = AppState::open(&settings, BASE).unwrap();
-        let router = server::app(state);
-        Service { dir, router, token }
+        let state = AppState::open_with_clock(&settings, BASE, clock).unwrap();
+        let router = server::app(state.clone());
+        Service {
+            dir,
+            router,
+            state,
+            token,
+        }
     }
 
     pub fn archive(&self) -> &Path {
@@ -301,6 +312,14 @@ impl Served {
         }
     }
 
+    /// Kills the server with SIGKILL and returns its archive, to start it again.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let dir = tempfile::TempDir::new().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
     /// What the server has written to standard error so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
@@ -311,15 +330,51 @@ impl Served {
         self.child.try_wait().unwrap().is_none()
     }
 
+    /// A client of this server with its admin token (for other threads).
+    pub fn client(port: u16, token: &str) -> Client {
+        Client {
+            port,
+            token: token.to_string(),
+        }
+    }
+
+    /// See [`Client::raw`].
+    pub fn raw(&self, request: &[u8]) -> Vec<u8> {
+        Served::client(self.port, &self.token).raw(request)
+    }
+
+    /// See [`Client::call`].
+    pub fn call(&self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, String, Vec<u8>) {
+        Served::client(self.port, &self.token).call(method, path, body)
+    }
+
+    /// `/healthz` answers 200.
+    pub fn healthy(&self) -> bool {
+        self.call("GET", "/healthz", None).0 == 200
+    }
+}
+
+/// Talks HTTP/1.1 to a [`Served`] server, one connection per request.
+pub struct Client {
+    port: u16,
+    token: String,
+}
+
+impl Client {
     /// Sends `request` (a whole HTTP/1.1 request, ideally with `Connection: close`) and
     /// returns the raw response: status line, headers and body.
     pub fn raw(&self, request: &[u8]) -> Vec<u8> {
         use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        // A server that is gone (killed by the test) answers nothing: status 0.
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else {
+            return Vec::new();
+        };
         stream
             .set_read_timeout(Some(std::time::Duration::from_secs(120)))
             .unwrap();
-        stream.write_all(request).unwrap();
+        if stream.write_all(request).is_err() {
+            return Vec::new();
+        }
         let mut response = Vec::new();
         let _ = stream.read_to_end(&mut response);
         response
@@ -344,11 +399,6 @@ impl Served {
         request.extend(b"\r\n");
         request.extend(body.unwrap_or_default());
         split_response(&self.raw(&request))
-    }
-
-    /// `/healthz` answers 200.
-    pub fn healthy(&self) -> bool {
-        self.call("GET", "/healthz", None).0 == 200
     }
 }
 
