@@ -615,3 +615,111 @@ fn a_pyhanko_cosignature_verifies() {
     assert!(r.stdout.contains("Signatur1: VALID"), "{}", r.stdout);
     assert!(r.stdout.contains("PyHanko: VALID"), "{}", r.stdout);
 }
+
+/// `verify --json` of `file` with the given trust anchors, parsed.
+fn verify_json(file: &Path, trust: &[&Path]) -> (i32, serde_json::Value) {
+    let mut cmd = drucksache();
+    cmd.arg("verify").arg(file).arg("--json");
+    for t in trust {
+        cmd.arg("--trust").arg(t);
+    }
+    let r = run(&mut cmd);
+    let report = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    (r.code, report)
+}
+
+/// Hostile /ByteRange values, written over the real one with the same byte length (so every
+/// offset in the file stays valid): each is refused with its own reason, never a panic.
+#[test]
+fn hostile_byte_ranges_are_refused_with_their_reason() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let bytes = std::fs::read(&signed).unwrap();
+    let open = find(&bytes, b"/ByteRange [") + b"/ByteRange [".len();
+    let close = open + bytes[open..].iter().position(|&b| b == b']').unwrap();
+    let slot = std::str::from_utf8(&bytes[open..close]).unwrap();
+    let n: Vec<i64> = slot
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let [a, b, c, d] = n[..] else {
+        panic!("{slot}")
+    };
+    assert_eq!(a, 0);
+    let len = bytes.len() as i64;
+
+    let cases: Vec<(&str, String, String)> = vec![
+        (
+            "not at the start",
+            format!("1 {} {c} {d}", b - 1),
+            "the /ByteRange does not start at the beginning of the file (the first range starts at byte 1)".into(),
+        ),
+        (
+            "gap wider than /Contents",
+            format!("0 {} {} {}", b - 1, c + 1, d - 1),
+            format!(
+                "the unsigned gap of the /ByteRange (bytes {} to {}) is wider than the signature's /Contents: 2 bytes besides the hex string are not signed",
+                b - 1,
+                c + 1
+            ),
+        ),
+        (
+            "overlapping ranges",
+            format!("0 {} {c} {d}", c + 10),
+            format!(
+                "the two ranges of the /ByteRange overlap (the first ends at byte {}, the second starts at byte {c})",
+                c + 10
+            ),
+        ),
+        (
+            "past the end",
+            format!("0 {b} {c} {}", d + 1000),
+            format!(
+                "the /ByteRange reaches past the end of the file (to byte {}, but the file has {len} bytes): the file is truncated or the /ByteRange is forged",
+                c + d + 1000
+            ),
+        ),
+        (
+            "overflowing",
+            format!("0 {b} {c} {}", i64::MAX),
+            "the /ByteRange reaches past the end of the file (to byte".into(),
+        ),
+        (
+            "negative",
+            format!("0 {b} {c} -{d}"),
+            format!("the /ByteRange holds a negative number (-{d})"),
+        ),
+        (
+            "three numbers",
+            format!("0 {b} {c}"),
+            "the /ByteRange has 3 numbers instead of 4".into(),
+        ),
+        (
+            "something else",
+            format!("0 {b} {c} {d} /X"),
+            "the /ByteRange holds something other than integers".into(),
+        ),
+    ];
+    for (what, range, expected) in cases {
+        assert!(
+            range.len() <= slot.len(),
+            "{what}: {range} does not fit in {slot:?}"
+        );
+        let mut hostile = bytes.clone();
+        let padded = format!("{range:width$}", width = slot.len());
+        hostile[open..close].copy_from_slice(padded.as_bytes());
+        let file = t.path("bytebereich.pdf");
+        std::fs::write(&file, &hostile).unwrap();
+        let r = verify(&file, &[&t.key.ca]);
+        assert_eq!(r.code, 1, "{what}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains(&format!("Signatur1: {expected}")),
+            "{what}: {expected:?} not in:\n{}",
+            r.stderr
+        );
+        let (code, report) = verify_json(&file, &[&t.key.ca]);
+        assert_eq!(code, 1, "{what}: {report:#}");
+        assert_eq!(report["signatures"][0]["digest_valid"], false, "{what}");
+    }
+}

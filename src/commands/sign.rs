@@ -162,24 +162,13 @@ fn human(file: &Path, report: &VerifyReport, with_trust: bool) -> String {
             "  algorithm:    {}\n",
             s.algorithm.clone().unwrap_or_else(unknown)
         );
-        let covers = if s.covers_whole_file {
-            "the whole file".to_string()
-        } else if let [_, _, c, d] = s.byte_range[..] {
-            if (c + d) as usize > report.size {
-                format!(
-                    "bytes 0 to {}, but the file has only {}",
-                    c + d,
-                    report.size
-                )
-            } else {
-                format!(
-                    "bytes 0 to {} of {} (later revisions follow)",
-                    c + d,
-                    report.size
-                )
-            }
-        } else {
-            "unknown".to_string()
+        let covers = match s.signed_up_to {
+            _ if s.covers_whole_file => "the whole file".to_string(),
+            Some(end) => format!(
+                "bytes 0 to {end} of {} (later revisions follow)",
+                report.size
+            ),
+            None => "unknown: the /ByteRange is not valid".to_string(),
         };
         out += &format!("  covers:       {covers}\n");
         out += &format!("  digest:       {}\n", yes_no(s.digest_valid));
