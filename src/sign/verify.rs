@@ -1,6 +1,6 @@
 //! Verification of every signature in a PDF: signer, signing time, algorithm, whether it
 //! covers the whole file, whether the digest and the signature are valid, whether the chain
-//! reaches a trust anchor, and whether a later incremental update changed page content.
+//! reaches a trust anchor, and what later incremental updates changed (see `changes.rs`).
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
+use super::changes;
 use super::cms::{
     ID_MESSAGE_DIGEST, ID_SHA_256, ID_SIGNING_CERTIFICATE_V2, ID_SIGNING_TIME, SigningCertificateV2,
 };
@@ -63,8 +64,13 @@ pub struct SignatureReport {
     /// Whether the chain reaches one of the given trust anchors (`None`: none given).
     pub trusted: Option<bool>,
     /// Changes made by incremental updates after this signature that a signature must not
-    /// allow (page content).
+    /// allow (page content, fonts, metadata, …); each is also a problem.
     pub later_changes: Vec<String>,
+    /// Annotations added by later incremental updates: allowed, but a reader sees them.
+    pub later_annotations: Vec<String>,
+    /// Form fields added or filled in by later incremental updates: allowed (no DocMDP), but
+    /// a reader sees them.
+    pub later_form_changes: Vec<String>,
     /// Everything that makes this signature invalid, in words.
     pub problems: Vec<String>,
     /// Intact, valid, no forbidden later change and (with trust anchors) trusted.
@@ -199,6 +205,8 @@ fn check_signature(
         chain: Vec::new(),
         trusted: None,
         later_changes: Vec::new(),
+        later_annotations: Vec::new(),
+        later_form_changes: Vec::new(),
         problems: Vec::new(),
         valid: false,
     };
@@ -317,7 +325,18 @@ fn check_signature(
     if let Some(ranges) = &ranges
         && ranges.end < pdf.len()
     {
-        r.later_changes = later_changes(pdf, ranges.end, doc);
+        match Document::load_mem(&pdf[..ranges.end]) {
+            Ok(then) => {
+                let changes = changes::compare(&then, doc);
+                r.later_changes = changes.forbidden;
+                r.later_annotations = changes.annotations;
+                r.later_form_changes = changes.form;
+            }
+            Err(e) => r.later_changes.push(format!(
+                "cannot be compared with the signed revision (bytes 0 to {}: {e})",
+                ranges.end
+            )),
+        }
         for change in &r.later_changes {
             r.problems
                 .push(format!("a later incremental update {change}"));
@@ -586,98 +605,4 @@ fn build_chain(
         *trusted = Some(reached);
     }
     chain
-}
-
-/// What later incremental updates changed beyond what adding a signature needs: page content
-/// (content streams, resources), the number of pages, and any other object of the signed
-/// revision except the form and its fields, the pages' `/Annots`, the document metadata (info
-/// dictionary, XMP) and the catalog's `/AcroForm`, `/DSS`, `/Extensions` and `/Version`.
-fn later_changes(pdf: &[u8], signed_end: usize, now: &Document) -> Vec<String> {
-    let Ok(then) = Document::load_mem(&pdf[..signed_end]) else {
-        return vec!["cannot be compared with the signed revision".into()];
-    };
-    let old_pages = then.get_pages();
-    let new_pages = now.get_pages();
-    let mut changes = Vec::new();
-    if old_pages.len() != new_pages.len() {
-        changes.push(format!(
-            "changes the number of pages from {} to {}",
-            old_pages.len(),
-            new_pages.len()
-        ));
-    }
-    for (number, old_id) in &old_pages {
-        let Some(new_id) = new_pages.get(number) else {
-            continue;
-        };
-        let content_changed = then.get_page_content(*old_id) != now.get_page_content(*new_id);
-        let resources = |doc: &Document, id| {
-            doc.get_page_resources(id)
-                .ok()
-                .map(|(dict, ids)| (dict.cloned(), ids))
-        };
-        let resources_changed = resources(&then, *old_id) != resources(now, *new_id);
-        if content_changed || resources_changed {
-            changes.push(format!("changes the content of page {number}"));
-        }
-    }
-    // Objects a signature update may rewrite: catalog (for /AcroForm), pages (for /Annots),
-    // the form and its fields, and the /Annots arrays.
-    let catalog_id = then
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .ok();
-    let mut may_change: Vec<lopdf::ObjectId> = old_pages.values().copied().collect();
-    // Document metadata (info dictionary, XMP) is not content: signing tools update it.
-    if let Ok(Object::Reference(id)) = then.trailer.get(b"Info") {
-        may_change.push(*id);
-    }
-    if let Ok(catalog) = then.catalog() {
-        for key in [&b"AcroForm"[..], b"Metadata"] {
-            if let Ok(Object::Reference(id)) = catalog.get(key) {
-                may_change.push(*id);
-            }
-        }
-    }
-    for id in old_pages.values() {
-        if let Ok(Object::Reference(annots)) =
-            then.get_dictionary(*id).and_then(|p| p.get(b"Annots"))
-        {
-            may_change.push(*annots);
-        }
-    }
-    let without = |object: &Object, keys: &[&[u8]]| match object {
-        Object::Dictionary(d) => {
-            let mut d = d.clone();
-            for key in keys {
-                d.remove(key);
-            }
-            Object::Dictionary(d)
-        }
-        other => other.clone(),
-    };
-    for (id, old) in &then.objects {
-        let Some(new) = now.objects.get(id) else {
-            changes.push(format!("removes object {} {} R", id.0, id.1));
-            continue;
-        };
-        if old == new {
-            continue;
-        }
-        let is_field = matches!(old, Object::Dictionary(d) if d.has(b"FT"));
-        let allowed = if Some(*id) == catalog_id {
-            let keys: &[&[u8]] = &[b"AcroForm", b"DSS", b"Extensions", b"Version"];
-            without(old, keys) == without(new, keys)
-        } else if old_pages.values().any(|p| p == id) {
-            without(old, &[b"Annots"]) == without(new, &[b"Annots"])
-        } else {
-            is_field || may_change.contains(id)
-        };
-        if !allowed {
-            changes.push(format!("changes object {} {} R", id.0, id.1));
-        }
-    }
-    changes.dedup();
-    changes
 }
