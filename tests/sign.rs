@@ -615,3 +615,590 @@ fn a_pyhanko_cosignature_verifies() {
     assert!(r.stdout.contains("Signatur1: VALID"), "{}", r.stdout);
     assert!(r.stdout.contains("PyHanko: VALID"), "{}", r.stdout);
 }
+
+// ---- Later incremental updates: what they may change, what is reported, what fails ----
+
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
+
+/// The bytes of `file` and the document lopdf reads from them.
+fn load(file: &Path) -> (Vec<u8>, Document) {
+    let bytes = std::fs::read(file).unwrap();
+    let doc = Document::load_mem(&bytes).unwrap();
+    (bytes, doc)
+}
+
+/// Appends `objects` to `bytes` as an incremental update and writes the result to `name`.
+fn updated(t: &Setup, name: &str, bytes: &[u8], objects: &[(ObjectId, Object)]) -> PathBuf {
+    let out = t.path(name);
+    let update = drucksache::sign::pdf::append_update(bytes, objects).unwrap();
+    std::fs::write(&out, update).unwrap();
+    out
+}
+
+fn reference((number, generation): ObjectId) -> String {
+    format!("object {number} {generation} R")
+}
+
+/// `verify --json` of `file` with the given trust anchors, parsed.
+fn verify_json(file: &Path, trust: &[&Path]) -> (i32, serde_json::Value) {
+    let mut cmd = drucksache();
+    cmd.arg("verify").arg(file).arg("--json");
+    for t in trust {
+        cmd.arg("--trust").arg(t);
+    }
+    let r = run(&mut cmd);
+    let report = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    (r.code, report)
+}
+
+fn strings(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A later update that rewrites the Info dictionary with a forged /Title: pdfinfo shows the
+/// forgery, so the signature must fail and name the entry. /ModDate and /Producer alone are
+/// what signing tools change, and stay allowed.
+#[test]
+fn later_update_forging_the_document_information_is_detected() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let (bytes, doc) = load(&signed);
+    let info_id = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let info = doc.get_dictionary(info_id).unwrap().clone();
+
+    let mut touched = info.clone();
+    touched.set("ModDate", Object::string_literal("D:20260301093000Z"));
+    touched.set("Producer", Object::string_literal("Ein Werkzeug 1.0"));
+    let harmless = updated(
+        &t,
+        "moddate.pdf",
+        &bytes,
+        &[(info_id, Object::Dictionary(touched))],
+    );
+    let r = verify(&harmless, &[&t.key.ca]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    let mut forged = info;
+    forged.set(
+        "Title",
+        lopdf::text_string("Integrationskonzept: Antrag abgelehnt"),
+    );
+    let forged = updated(
+        &t,
+        "titel.pdf",
+        &bytes,
+        &[(info_id, Object::Dictionary(forged))],
+    );
+    if have("pdfinfo") {
+        let out = tool("pdfinfo", &[s(&forged)]);
+        assert!(
+            out.contains("Title:           Integrationskonzept: Antrag abgelehnt"),
+            "the forgery is not real: {out}"
+        );
+    }
+    let r = verify(&forged, &[&t.key.ca]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let expected = format!(
+        "Signatur1: a later incremental update changes the document information in {} \
+         (Title: \"Integrationskonzept für die Stadt Hagen\" → \"Integrationskonzept: Antrag abgelehnt\")",
+        reference(info_id)
+    );
+    assert!(
+        r.stderr.contains(&expected),
+        "{expected:?} not in:\n{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("Signatur1: NOT VALID"), "{}", r.stdout);
+}
+
+/// A later update that changes the XMP metadata in place, or replaces it with another stream
+/// (the catalog's /Metadata then points elsewhere), fails and names the property and objects.
+#[test]
+fn later_update_replacing_the_xmp_metadata_is_detected() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let (bytes, doc) = load(&signed);
+    let catalog_id = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    let catalog = doc.get_dictionary(catalog_id).unwrap().clone();
+    let meta_id = catalog.get(b"Metadata").unwrap().as_reference().unwrap();
+    let stream = doc.get_object(meta_id).unwrap().as_stream().unwrap();
+    let xml = String::from_utf8(
+        stream
+            .decompressed_content()
+            .unwrap_or_else(|_| stream.content.clone()),
+    )
+    .unwrap();
+    let forged_xml = xml.replace(
+        "Integrationskonzept für die Stadt Hagen",
+        "Integrationskonzept (abgelehnt)",
+    );
+    assert_ne!(xml, forged_xml, "the seed's XMP has the title");
+    let forged_stream = || {
+        Object::Stream(Stream::new(
+            dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+            forged_xml.clone().into_bytes(),
+        ))
+    };
+
+    // In place.
+    let in_place = updated(&t, "xmp.pdf", &bytes, &[(meta_id, forged_stream())]);
+    if have("pdfinfo") {
+        let meta = tool("pdfinfo", &["-meta", s(&in_place)]);
+        assert!(meta.contains("Integrationskonzept (abgelehnt)"), "{meta}");
+    }
+    let r = verify(&in_place, &[&t.key.ca]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let expected = format!(
+        "a later incremental update changes the XMP metadata in {} \
+         (dc:title[x-default]: \"Integrationskonzept für die Stadt Hagen\" → \"Integrationskonzept (abgelehnt)\")",
+        reference(meta_id)
+    );
+    assert!(
+        r.stderr.contains(&expected),
+        "{expected:?} not in:\n{}",
+        r.stderr
+    );
+
+    // A new stream, and the catalog pointing to it.
+    let new_id = (doc.max_id + 1, 0);
+    let mut new_catalog = catalog.clone();
+    new_catalog.set("Metadata", Object::Reference(new_id));
+    let replaced = updated(
+        &t,
+        "xmp-neu.pdf",
+        &bytes,
+        &[
+            (new_id, forged_stream()),
+            (catalog_id, Object::Dictionary(new_catalog)),
+        ],
+    );
+    let r = verify(&replaced, &[&t.key.ca]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let expected = format!(
+        "a later incremental update replaces the XMP metadata {} with {} (dc:title[x-default]:",
+        reference(meta_id),
+        reference(new_id)
+    );
+    assert!(
+        r.stderr.contains(&expected),
+        "{expected:?} not in:\n{}",
+        r.stderr
+    );
+}
+
+/// PAdES allows annotations after a signature, but a white rectangle and a "ABGELEHNT" over
+/// page 1 change what a reader sees: the signature stays valid and the annotations are named.
+#[test]
+fn later_annotations_are_reported_but_allowed() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let (bytes, doc) = load(&signed);
+    let page_id = doc.get_pages()[&1];
+    let mut page = doc.get_dictionary(page_id).unwrap().clone();
+    let mut annots = page.get(b"Annots").unwrap().as_array().unwrap().clone();
+    let square_id = (doc.max_id + 1, 0);
+    let text_id = (doc.max_id + 2, 0);
+    let rect = |a: i64, b: i64, c: i64, d: i64| {
+        Object::Array(vec![a.into(), b.into(), c.into(), d.into()])
+    };
+    let white = || Object::Array(vec![1.into(), 1.into(), 1.into()]);
+    let square = dictionary! {
+        "Type" => "Annot", "Subtype" => "Square", "Rect" => rect(72, 560, 523, 760),
+        "C" => white(), "IC" => white(), "F" => 4, "P" => page_id,
+    };
+    let text = dictionary! {
+        "Type" => "Annot", "Subtype" => "FreeText", "Rect" => rect(150, 640, 450, 700),
+        "Contents" => Object::string_literal("ABGELEHNT"),
+        "DA" => Object::string_literal("/Helv 36 Tf 1 0 0 rg"), "F" => 4, "P" => page_id,
+    };
+    annots.push(Object::Reference(square_id));
+    annots.push(Object::Reference(text_id));
+    page.set("Annots", Object::Array(annots));
+    let annotated = updated(
+        &t,
+        "anmerkungen.pdf",
+        &bytes,
+        &[
+            (square_id, Object::Dictionary(square)),
+            (text_id, Object::Dictionary(text)),
+            (page_id, Object::Dictionary(page)),
+        ],
+    );
+
+    let r = verify(&annotated, &[&t.key.ca]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for needle in [
+        "Signatur1: VALID (2 warnings)",
+        "  WARNING:      a later incremental update adds a Square annotation on page 1\n",
+        "  WARNING:      a later incremental update adds a FreeText annotation on page 1: \"ABGELEHNT\"\n",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "{needle:?} not in:\n{}",
+            r.stdout
+        );
+    }
+    assert!(
+        r.stderr
+            .contains("warning: Signatur1: a later incremental update adds a FreeText annotation on page 1: \"ABGELEHNT\""),
+        "{}",
+        r.stderr
+    );
+    let (code, report) = verify_json(&annotated, &[&t.key.ca]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["valid"], true);
+    assert_eq!(
+        strings(&report["signatures"][0]["later_annotations"]),
+        [
+            "adds a Square annotation on page 1",
+            "adds a FreeText annotation on page 1: \"ABGELEHNT\""
+        ]
+    );
+    assert_eq!(
+        strings(&report["signatures"][0]["later_changes"]),
+        Vec::<String>::new()
+    );
+}
+
+/// A later update that swaps a font's embedded file (glyphs can be drawn as other letters) or
+/// the font dictionary itself (its text mapping) fails and names the font and the object.
+#[test]
+fn later_update_changing_a_font_is_detected() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let (bytes, doc) = load(&signed);
+    let page_id = doc.get_pages()[&1];
+    let resources = doc.get_page_resources(page_id).unwrap().1[0];
+    let fonts = doc.get_dictionary(resources).unwrap().get(b"Font").unwrap();
+    let font_id = fonts
+        .as_dict()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap()
+        .1
+        .as_reference()
+        .unwrap();
+    let font = doc.get_dictionary(font_id).unwrap().clone();
+    let name =
+        String::from_utf8(font.get(b"BaseFont").unwrap().as_name().unwrap().to_vec()).unwrap();
+    let name = name
+        .split_once('+')
+        .map_or(name.as_str(), |(_, n)| n)
+        .to_string();
+    let descendant = font.get(b"DescendantFonts").unwrap().as_array().unwrap()[0]
+        .as_reference()
+        .unwrap();
+    let descriptor = doc
+        .get_dictionary(descendant)
+        .unwrap()
+        .get(b"FontDescriptor")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+    let file_id = doc
+        .get_dictionary(descriptor)
+        .unwrap()
+        .get(b"FontFile2")
+        .unwrap()
+        .as_reference()
+        .unwrap();
+
+    // The font file, one byte changed.
+    let mut file = doc
+        .get_object(file_id)
+        .unwrap()
+        .as_stream()
+        .unwrap()
+        .clone();
+    let middle = file.content.len() / 2;
+    file.content[middle] ^= 0x55;
+    let swapped = updated(
+        &t,
+        "schrift.pdf",
+        &bytes,
+        &[(file_id, Object::Stream(file))],
+    );
+    let r = verify(&swapped, &[&t.key.ca]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    names_a_use_on_page_1(
+        &r.stderr,
+        &format!(
+            "a later incremental update changes the embedded font file of {name} ({}, used on page",
+            reference(file_id)
+        ),
+    );
+
+    // The font dictionary: another text mapping.
+    let cmap_id = (doc.max_id + 1, 0);
+    let mut forged_font = font.clone();
+    forged_font.set("ToUnicode", Object::Reference(cmap_id));
+    let remapped = updated(
+        &t,
+        "tounicode.pdf",
+        &bytes,
+        &[
+            (
+                cmap_id,
+                Object::Stream(Stream::new(Dictionary::new(), b"%".to_vec())),
+            ),
+            (font_id, Object::Dictionary(forged_font)),
+        ],
+    );
+    let r = verify(&remapped, &[&t.key.ca]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    names_a_use_on_page_1(
+        &r.stderr,
+        &format!(
+            "a later incremental update changes the font {name} ({}, used on page",
+            reference(font_id)
+        ),
+    );
+}
+
+/// `text` has `prefix` followed by " 1" or "s 1" (page 1, or pages 1–n).
+fn names_a_use_on_page_1(text: &str, prefix: &str) {
+    let at = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix:?} not in:\n{text}"));
+    let rest = &text[at + prefix.len()..];
+    assert!(
+        rest.starts_with(" 1)") || rest.starts_with("s 1"),
+        "page 1 not named: {}",
+        &text[at..]
+    );
+}
+
+/// Form fill-in after a signature: our signatures set no DocMDP, so a field added later and
+/// its value filled in are allowed (as DocMDP P=2 would allow filling in), but reported; a
+/// change to a field that is not filling in (hiding it) fails.
+#[test]
+fn later_form_changes_are_reported_and_only_fill_in_is_allowed() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let (bytes, doc) = load(&signed);
+    let catalog_id = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    let mut catalog = doc.get_dictionary(catalog_id).unwrap().clone();
+    let page_id = doc.get_pages()[&1];
+    let mut page = doc.get_dictionary(page_id).unwrap().clone();
+    let field_id = (doc.max_id + 1, 0);
+    let appearance_id = (doc.max_id + 2, 0);
+    let bbox = || Object::Array(vec![0.into(), 0.into(), 200.into(), 20.into()]);
+    let appearance = |content: &[u8]| {
+        Object::Stream(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Form", "BBox" => bbox() },
+            content.to_vec(),
+        ))
+    };
+    let field = dictionary! {
+        "Type" => "Annot", "Subtype" => "Widget", "FT" => "Tx",
+        "T" => Object::string_literal("Bemerkung"), "V" => Object::string_literal(""),
+        "Rect" => Object::Array(vec![72.into(), 100.into(), 272.into(), 120.into()]),
+        "F" => 4, "P" => page_id, "DA" => Object::string_literal("/Helv 10 Tf 0 g"),
+        "AP" => dictionary! { "N" => appearance_id },
+    };
+    let form = catalog.get_mut(b"AcroForm").unwrap().as_dict_mut().unwrap();
+    form.get_mut(b"Fields")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .push(Object::Reference(field_id));
+    page.get_mut(b"Annots")
+        .unwrap()
+        .as_array_mut()
+        .unwrap()
+        .push(Object::Reference(field_id));
+    let with_field = updated(
+        &t,
+        "feld.pdf",
+        &bytes,
+        &[
+            (field_id, Object::Dictionary(field)),
+            (appearance_id, appearance(b"")),
+            (catalog_id, Object::Dictionary(catalog)),
+            (page_id, Object::Dictionary(page)),
+        ],
+    );
+    // A co-signatory signs the paper with the empty field.
+    let second_key = keygen(&t.path("zweiter"), "ecdsa");
+    let both = t.path("beide.pdf");
+    let r = sign(&with_field, &both, &second_key);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Someone fills in the field.
+    let (bytes, doc) = load(&both);
+    let mut filled_field = doc.get_dictionary(field_id).unwrap().clone();
+    let filled_appearance = (doc.max_id + 1, 0);
+    filled_field.set("V", Object::string_literal("Abgelehnt"));
+    filled_field.set("AP", dictionary! { "N" => filled_appearance });
+    let filled = updated(
+        &t,
+        "ausgefuellt.pdf",
+        &bytes,
+        &[
+            (field_id, Object::Dictionary(filled_field.clone())),
+            (
+                filled_appearance,
+                appearance(b"/Tx BMC BT /Helv 10 Tf 2 6 Td (Abgelehnt) Tj ET EMC"),
+            ),
+        ],
+    );
+    let trust = [t.key.ca.as_path(), second_key.ca.as_path()];
+    let r = verify(&filled, &trust);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // Signatur1 did not sign the field: to it, the field is new (with its value now).
+    let added = "adds the text field \"Bemerkung\" on page 1 with the value \"Abgelehnt\"";
+    // Signatur2 signed the empty field: it was filled in later.
+    let value = format!(
+        "changes the value of the form field \"Bemerkung\" ({}): \"\" → \"Abgelehnt\"",
+        reference(field_id)
+    );
+    for needle in [
+        "Signatur1: VALID (1 warning)".to_string(),
+        "Signatur2: VALID (1 warning)".to_string(),
+        format!("  WARNING:      a later incremental update {added}\n"),
+        format!("  WARNING:      a later incremental update {value}\n"),
+    ] {
+        assert!(
+            r.stdout.contains(&needle),
+            "{needle:?} not in:\n{}",
+            r.stdout
+        );
+    }
+    let (code, report) = verify_json(&filled, &trust);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(
+        strings(&report["signatures"][0]["later_form_changes"]),
+        [added]
+    );
+    assert_eq!(
+        strings(&report["signatures"][1]["later_form_changes"]),
+        [value]
+    );
+    assert_eq!(
+        strings(&report["signatures"][1]["later_annotations"]),
+        Vec::<String>::new()
+    );
+
+    // Hiding the field is not filling it in.
+    let mut hidden = filled_field;
+    hidden.set("F", 2);
+    let hidden = updated(
+        &t,
+        "versteckt.pdf",
+        &bytes,
+        &[(field_id, Object::Dictionary(hidden))],
+    );
+    let r = verify(&hidden, &trust);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let expected = format!(
+        "Signatur2: a later incremental update changes the form field \"Bemerkung\" ({}) in /F",
+        reference(field_id)
+    );
+    assert!(
+        r.stderr.contains(&expected),
+        "{expected:?} not in:\n{}",
+        r.stderr
+    );
+}
+
+/// Hostile /ByteRange values, written over the real one with the same byte length (so every
+/// offset in the file stays valid): each is refused with its own reason, never a panic.
+#[test]
+fn hostile_byte_ranges_are_refused_with_their_reason() {
+    let t = setup();
+    let signed = t.signed("signiert.pdf");
+    let bytes = std::fs::read(&signed).unwrap();
+    let open = find(&bytes, b"/ByteRange [") + b"/ByteRange [".len();
+    let close = open + bytes[open..].iter().position(|&b| b == b']').unwrap();
+    let slot = std::str::from_utf8(&bytes[open..close]).unwrap();
+    let n: Vec<i64> = slot
+        .split_whitespace()
+        .map(|x| x.parse().unwrap())
+        .collect();
+    let [a, b, c, d] = n[..] else {
+        panic!("{slot}")
+    };
+    assert_eq!(a, 0);
+    let len = bytes.len() as i64;
+
+    let cases: Vec<(&str, String, String)> = vec![
+        (
+            "not at the start",
+            format!("1 {} {c} {d}", b - 1),
+            "the /ByteRange does not start at the beginning of the file (the first range starts at byte 1)".into(),
+        ),
+        (
+            "gap wider than /Contents",
+            format!("0 {} {} {}", b - 1, c + 1, d - 1),
+            format!(
+                "the unsigned gap of the /ByteRange (bytes {} to {}) is wider than the signature's /Contents: 2 bytes besides the hex string are not signed",
+                b - 1,
+                c + 1
+            ),
+        ),
+        (
+            "overlapping ranges",
+            format!("0 {} {c} {d}", c + 10),
+            format!(
+                "the two ranges of the /ByteRange overlap (the first ends at byte {}, the second starts at byte {c})",
+                c + 10
+            ),
+        ),
+        (
+            "past the end",
+            format!("0 {b} {c} {}", d + 1000),
+            format!(
+                "the /ByteRange reaches past the end of the file (to byte {}, but the file has {len} bytes): the file is truncated or the /ByteRange is forged",
+                c + d + 1000
+            ),
+        ),
+        (
+            "overflowing",
+            format!("0 {b} {c} {}", i64::MAX),
+            "the /ByteRange reaches past the end of the file (to byte".into(),
+        ),
+        (
+            "negative",
+            format!("0 {b} {c} -{d}"),
+            format!("the /ByteRange holds a negative number (-{d})"),
+        ),
+        (
+            "three numbers",
+            format!("0 {b} {c}"),
+            "the /ByteRange has 3 numbers instead of 4".into(),
+        ),
+        (
+            "something else",
+            format!("0 {b} {c} {d} /X"),
+            "the /ByteRange holds something other than integers".into(),
+        ),
+    ];
+    for (what, range, expected) in cases {
+        assert!(
+            range.len() <= slot.len(),
+            "{what}: {range} does not fit in {slot:?}"
+        );
+        let mut hostile = bytes.clone();
+        let padded = format!("{range:width$}", width = slot.len());
+        hostile[open..close].copy_from_slice(padded.as_bytes());
+        let file = t.path("bytebereich.pdf");
+        std::fs::write(&file, &hostile).unwrap();
+        let r = verify(&file, &[&t.key.ca]);
+        assert_eq!(r.code, 1, "{what}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains(&format!("Signatur1: {expected}")),
+            "{what}: {expected:?} not in:\n{}",
+            r.stderr
+        );
+        let (code, report) = verify_json(&file, &[&t.key.ca]);
+        assert_eq!(code, 1, "{what}: {report:#}");
+        assert_eq!(report["signatures"][0]["digest_valid"], false, "{what}");
+    }
+}

@@ -112,6 +112,11 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", human(&args.file, &report, !trust.is_empty()));
     }
+    for s in &report.signatures {
+        for w in warnings(s) {
+            eprintln!("warning: {}: a later incremental update {w}", s.field);
+        }
+    }
     if report.valid {
         return Ok(());
     }
@@ -145,11 +150,14 @@ fn human(file: &Path, report: &VerifyReport, with_trust: bool) -> String {
     let yes_no = |b: bool| if b { "valid" } else { "INVALID" };
     for s in &report.signatures {
         let unknown = || "unknown".to_string();
-        out += &format!(
-            "{}: {}\n",
-            s.field,
-            if s.valid { "VALID" } else { "NOT VALID" }
-        );
+        let warnings: Vec<&String> = warnings(s).collect();
+        let status = match (s.valid, warnings.len()) {
+            (false, _) => "NOT VALID".to_string(),
+            (true, 0) => "VALID".to_string(),
+            (true, 1) => "VALID (1 warning)".to_string(),
+            (true, n) => format!("VALID ({n} warnings)"),
+        };
+        out += &format!("{}: {status}\n", s.field);
         out += &format!(
             "  signer:       {}\n",
             s.signer.clone().unwrap_or_else(unknown)
@@ -162,24 +170,13 @@ fn human(file: &Path, report: &VerifyReport, with_trust: bool) -> String {
             "  algorithm:    {}\n",
             s.algorithm.clone().unwrap_or_else(unknown)
         );
-        let covers = if s.covers_whole_file {
-            "the whole file".to_string()
-        } else if let [_, _, c, d] = s.byte_range[..] {
-            if (c + d) as usize > report.size {
-                format!(
-                    "bytes 0 to {}, but the file has only {}",
-                    c + d,
-                    report.size
-                )
-            } else {
-                format!(
-                    "bytes 0 to {} of {} (later revisions follow)",
-                    c + d,
-                    report.size
-                )
-            }
-        } else {
-            "unknown".to_string()
+        let covers = match s.signed_up_to {
+            _ if s.covers_whole_file => "the whole file".to_string(),
+            Some(end) => format!(
+                "bytes 0 to {end} of {} (later revisions follow)",
+                report.size
+            ),
+            None => "unknown: the /ByteRange is not valid".to_string(),
         };
         out += &format!("  covers:       {covers}\n");
         out += &format!("  digest:       {}\n", yes_no(s.digest_valid));
@@ -191,6 +188,9 @@ fn human(file: &Path, report: &VerifyReport, with_trust: bool) -> String {
             None => "not checked (give --trust CA.pem)",
         };
         out += &format!("  chain:        {} ({trust})\n", s.chain.join(" → "));
+        for w in warnings {
+            out += &format!("  WARNING:      a later incremental update {w}\n");
+        }
         for p in &s.problems {
             out += &format!("  problem:      {p}\n");
         }
@@ -199,6 +199,12 @@ fn human(file: &Path, report: &VerifyReport, with_trust: bool) -> String {
         out += &format!("problem: {p}\n");
     }
     out
+}
+
+/// What later updates added that a reader sees but the signature allows: annotations, form
+/// fields added or filled in.
+fn warnings(s: &sign::SignatureReport) -> impl Iterator<Item = &String> {
+    s.later_annotations.iter().chain(&s.later_form_changes)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, SignError> {

@@ -7,11 +7,13 @@
 //! content-type, message-digest, signing-time and signing-certificate-v2, RSA (2048 bits or
 //! more, PKCS#1 v1.5) or ECDSA P-256. No timestamps, no revocation data (no B-T/B-LT).
 
+mod changes;
 mod cms;
 pub mod dev;
 mod keys;
 pub mod pdf;
 mod verify;
+mod xmp;
 
 use std::path::PathBuf;
 

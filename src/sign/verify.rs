@@ -1,6 +1,6 @@
 //! Verification of every signature in a PDF: signer, signing time, algorithm, whether it
 //! covers the whole file, whether the digest and the signature are valid, whether the chain
-//! reaches a trust anchor, and whether a later incremental update changed page content.
+//! reaches a trust anchor, and what later incremental updates changed (see `changes.rs`).
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
+use super::changes;
 use super::cms::{
     ID_MESSAGE_DIGEST, ID_SHA_256, ID_SIGNING_CERTIFICATE_V2, ID_SIGNING_TIME, SigningCertificateV2,
 };
@@ -46,8 +47,11 @@ pub struct SignatureReport {
     pub signing_time: Option<String>,
     /// e.g. "RSA-2048 with SHA-256".
     pub algorithm: Option<String>,
-    /// The `/ByteRange` as written.
+    /// The integers of the `/ByteRange` as written.
     pub byte_range: Vec<i64>,
+    /// Where the signed bytes end (the end of the second range), when the `/ByteRange` is
+    /// valid.
+    pub signed_up_to: Option<usize>,
     /// The signed ranges cover the whole file except the signature itself.
     pub covers_whole_file: bool,
     /// The SHA-256 of the signed ranges equals the signed message digest.
@@ -60,8 +64,13 @@ pub struct SignatureReport {
     /// Whether the chain reaches one of the given trust anchors (`None`: none given).
     pub trusted: Option<bool>,
     /// Changes made by incremental updates after this signature that a signature must not
-    /// allow (page content).
+    /// allow (page content, fonts, metadata, …); each is also a problem.
     pub later_changes: Vec<String>,
+    /// Annotations added by later incremental updates: allowed, but a reader sees them.
+    pub later_annotations: Vec<String>,
+    /// Form fields added or filled in by later incremental updates: allowed (no DocMDP), but
+    /// a reader sees them.
+    pub later_form_changes: Vec<String>,
     /// Everything that makes this signature invalid, in words.
     pub problems: Vec<String>,
     /// Intact, valid, no forbidden later change and (with trust anchors) trusted.
@@ -92,7 +101,12 @@ pub fn verify(pdf: &[u8], trust: &[Certificate]) -> VerifyReport {
         }
     };
     let mut found = signature_fields(&doc);
-    found.sort_by_key(|(_, sig)| byte_range(sig).get(1).copied().unwrap_or(0));
+    found.sort_by_key(|(_, sig)| {
+        byte_range(sig)
+            .ok()
+            .and_then(|br| br.get(1).copied())
+            .unwrap_or(0)
+    });
     for (field, sig) in found {
         report
             .signatures
@@ -151,10 +165,16 @@ fn signature_fields(doc: &Document) -> Vec<(String, lopdf::Dictionary)> {
     out
 }
 
-fn byte_range(sig: &lopdf::Dictionary) -> Vec<i64> {
+/// The integers of `/ByteRange`, or why it is not a list of integers.
+fn byte_range(sig: &lopdf::Dictionary) -> Result<Vec<i64>, String> {
     match sig.get(b"ByteRange") {
-        Ok(Object::Array(a)) => a.iter().filter_map(|o| o.as_i64().ok()).collect(),
-        _ => Vec::new(),
+        Ok(Object::Array(a)) => a
+            .iter()
+            .map(|o| o.as_i64().ok())
+            .collect::<Option<Vec<i64>>>()
+            .ok_or_else(|| "the /ByteRange holds something other than integers".to_string()),
+        Ok(_) => Err("the /ByteRange is not an array".into()),
+        Err(_) => Err("the signature has no /ByteRange".into()),
     }
 }
 
@@ -165,24 +185,31 @@ fn check_signature(
     sig: &lopdf::Dictionary,
     trust: &[Certificate],
 ) -> SignatureReport {
+    let byte_range = byte_range(sig);
     let mut r = SignatureReport {
         field,
         signer: None,
         signing_time: None,
         algorithm: None,
-        byte_range: byte_range(sig),
+        byte_range: match &byte_range {
+            Ok(br) => br.clone(),
+            Err(_) => match sig.get(b"ByteRange") {
+                Ok(Object::Array(a)) => a.iter().filter_map(|o| o.as_i64().ok()).collect(),
+                _ => Vec::new(),
+            },
+        },
+        signed_up_to: None,
         covers_whole_file: false,
         digest_valid: false,
         signature_valid: false,
         chain: Vec::new(),
         trusted: None,
         later_changes: Vec::new(),
+        later_annotations: Vec::new(),
+        later_form_changes: Vec::new(),
         problems: Vec::new(),
         valid: false,
     };
-    let (ranges_ok, signed_end) = check_ranges(pdf, &r.byte_range, &mut r.problems);
-    r.covers_whole_file = ranges_ok && signed_end == pdf.len();
-
     let contents = match sig.get(b"Contents").and_then(Object::as_str) {
         Ok(c) => c.to_vec(),
         Err(_) => {
@@ -190,6 +217,16 @@ fn check_signature(
             return r;
         }
     };
+    let ranges = byte_range.and_then(|br| check_ranges(pdf, &br, &contents));
+    let ranges = match ranges {
+        Ok(ranges) => Some(ranges),
+        Err(problem) => {
+            r.problems.push(problem);
+            None
+        }
+    };
+    r.signed_up_to = ranges.as_ref().map(|g| g.end);
+    r.covers_whole_file = r.signed_up_to == Some(pdf.len());
     let signed_data = match parse_cms(&contents) {
         Ok(sd) => sd,
         Err(e) => {
@@ -222,11 +259,10 @@ fn check_signature(
             "digest algorithm {} is not supported (only SHA-256)",
             info.digest_alg.oid
         ));
-    } else if ranges_ok {
-        let br = &r.byte_range;
+    } else if let Some(ranges) = &ranges {
         let mut hasher = Sha256::new();
-        hasher.update(&pdf[br[0] as usize..(br[0] + br[1]) as usize]);
-        hasher.update(&pdf[br[2] as usize..(br[2] + br[3]) as usize]);
+        hasher.update(&pdf[..ranges.gap_start]);
+        hasher.update(&pdf[ranges.gap_end..ranges.end]);
         let actual = hasher.finalize();
         r.digest_valid = message_digest.is_some_and(|d| d.as_bytes() == &actual[..]);
         if !r.digest_valid {
@@ -286,8 +322,21 @@ fn check_signature(
         }
     }
 
-    if ranges_ok && signed_end < pdf.len() {
-        r.later_changes = later_changes(pdf, signed_end, doc);
+    if let Some(ranges) = &ranges
+        && ranges.end < pdf.len()
+    {
+        match Document::load_mem(&pdf[..ranges.end]) {
+            Ok(then) => {
+                let changes = changes::compare(&then, doc);
+                r.later_changes = changes.forbidden;
+                r.later_annotations = changes.annotations;
+                r.later_form_changes = changes.form;
+            }
+            Err(e) => r.later_changes.push(format!(
+                "cannot be compared with the signed revision (bytes 0 to {}: {e})",
+                ranges.end
+            )),
+        }
         for change in &r.later_changes {
             r.problems
                 .push(format!("a later incremental update {change}"));
@@ -311,35 +360,100 @@ fn outside_validity(cert: &Certificate, signing_time: Option<u64>) -> Option<Str
     })
 }
 
-/// Checks the shape of `/ByteRange`: starts at 0, the gap is exactly the `/Contents` hex
-/// string, and the ranges lie inside the file. Returns (shape ok, end of the second range).
-fn check_ranges(pdf: &[u8], br: &[i64], problems: &mut Vec<String>) -> (bool, usize) {
+/// The signed ranges of a valid `/ByteRange`: `0..gap_start` and `gap_end..end`.
+struct Ranges {
+    gap_start: usize,
+    gap_end: usize,
+    end: usize,
+}
+
+/// Checks `/ByteRange` `[a b c d]` (ranges `a..a+b` and `c..c+d`): four integers, none
+/// negative, the first range starts at 0, the ranges do not overlap, the second ends inside
+/// the file, and the gap between them is exactly the `/Contents` hex string. Each fault has its
+/// own message; no arithmetic on the numbers can overflow.
+fn check_ranges(pdf: &[u8], br: &[i64], contents: &[u8]) -> Result<Ranges, String> {
     let [a, b, c, d] = *br else {
-        problems.push("the /ByteRange is not four numbers".into());
-        return (false, 0);
-    };
-    if a != 0 || b < 0 || c < b || d < 0 {
-        problems.push("the /ByteRange does not start at the beginning of the file".into());
-        return (false, 0);
-    }
-    let end = (c + d) as usize;
-    if end > pdf.len() {
-        problems.push(format!(
-            "the file is truncated: the signature covers {end} bytes but the file has {}",
-            pdf.len()
+        return Err(format!(
+            "the /ByteRange has {} number{} instead of 4",
+            br.len(),
+            if br.len() == 1 { "" } else { "s" }
         ));
-        return (false, end);
+    };
+    if let Some(negative) = br.iter().find(|n| **n < 0) {
+        return Err(format!(
+            "the /ByteRange holds a negative number ({negative})"
+        ));
     }
-    let gap = &pdf[b as usize..c as usize];
-    let hex_string = gap.len() >= 2
-        && gap[0] == b'<'
-        && gap[gap.len() - 1] == b'>'
-        && gap[1..gap.len() - 1].iter().all(u8::is_ascii_hexdigit);
-    if !hex_string {
-        problems.push("the unsigned gap of the /ByteRange is not just the signature".into());
-        return (false, end);
+    if a != 0 {
+        return Err(format!(
+            "the /ByteRange does not start at the beginning of the file (the first range starts at byte {a})"
+        ));
     }
-    (true, end)
+    if c < b {
+        return Err(format!(
+            "the two ranges of the /ByteRange overlap (the first ends at byte {b}, the second starts at byte {c})"
+        ));
+    }
+    if c == b {
+        return Err(format!(
+            "the /ByteRange leaves no gap for the signature (both ranges meet at byte {b})"
+        ));
+    }
+    let too_far = || {
+        format!(
+            "the /ByteRange reaches past the end of the file (to byte {}, but the file has {} bytes): the file is truncated or the /ByteRange is forged",
+            i128::from(c) + i128::from(d),
+            pdf.len()
+        )
+    };
+    let end = c
+        .checked_add(d)
+        .and_then(|end| usize::try_from(end).ok())
+        .filter(|end| *end <= pdf.len())
+        .ok_or_else(too_far)?;
+    // b < c <= end <= pdf.len(), so both fit in usize.
+    let (gap_start, gap_end) = (b as usize, c as usize);
+    let gap = &pdf[gap_start..gap_end];
+    let is_hex_string = |s: &[u8]| {
+        s.len() >= 2
+            && s[0] == b'<'
+            && s[s.len() - 1] == b'>'
+            && s[1..s.len() - 1].iter().all(u8::is_ascii_hexdigit)
+    };
+    let decodes_to_contents = |s: &[u8]| hex_decode(&s[1..s.len() - 1]) == contents;
+    if is_hex_string(gap) && decodes_to_contents(gap) {
+        return Ok(Ranges {
+            gap_start,
+            gap_end,
+            end,
+        });
+    }
+    // Where in the gap is the signature's hex string, if at all?
+    let inside = gap.iter().position(|&x| x == b'<').and_then(|open| {
+        let close = open + gap[open..].iter().position(|&x| x == b'>')?;
+        let s = &gap[open..=close];
+        (is_hex_string(s) && decodes_to_contents(s)).then_some(s.len())
+    });
+    Err(match inside {
+        Some(len) => format!(
+            "the unsigned gap of the /ByteRange (bytes {b} to {c}) is wider than the signature's /Contents: {} bytes besides the hex string are not signed",
+            gap.len() - len
+        ),
+        None if is_hex_string(gap) => format!(
+            "the unsigned gap of the /ByteRange (bytes {b} to {c}) is a hex string, but not the signature's /Contents"
+        ),
+        None => format!(
+            "the unsigned gap of the /ByteRange (bytes {b} to {c}) does not hold the signature's /Contents"
+        ),
+    })
+}
+
+/// Hex digits to bytes (an odd last digit counts as followed by 0, as in a PDF hex string).
+fn hex_decode(hex: &[u8]) -> Vec<u8> {
+    let digit = |h: u8| (h as char).to_digit(16).unwrap_or(0) as u8;
+    hex.chunks(2)
+        .map(|pair| digit(pair[0]) << 4 | pair.get(1).map_or(0, |&l| digit(l)))
+        .collect()
 }
 
 fn parse_cms(contents: &[u8]) -> Result<SignedData, String> {
@@ -491,98 +605,4 @@ fn build_chain(
         *trusted = Some(reached);
     }
     chain
-}
-
-/// What later incremental updates changed beyond what adding a signature needs: page content
-/// (content streams, resources), the number of pages, and any other object of the signed
-/// revision except the form and its fields, the pages' `/Annots`, the document metadata (info
-/// dictionary, XMP) and the catalog's `/AcroForm`, `/DSS`, `/Extensions` and `/Version`.
-fn later_changes(pdf: &[u8], signed_end: usize, now: &Document) -> Vec<String> {
-    let Ok(then) = Document::load_mem(&pdf[..signed_end]) else {
-        return vec!["cannot be compared with the signed revision".into()];
-    };
-    let old_pages = then.get_pages();
-    let new_pages = now.get_pages();
-    let mut changes = Vec::new();
-    if old_pages.len() != new_pages.len() {
-        changes.push(format!(
-            "changes the number of pages from {} to {}",
-            old_pages.len(),
-            new_pages.len()
-        ));
-    }
-    for (number, old_id) in &old_pages {
-        let Some(new_id) = new_pages.get(number) else {
-            continue;
-        };
-        let content_changed = then.get_page_content(*old_id) != now.get_page_content(*new_id);
-        let resources = |doc: &Document, id| {
-            doc.get_page_resources(id)
-                .ok()
-                .map(|(dict, ids)| (dict.cloned(), ids))
-        };
-        let resources_changed = resources(&then, *old_id) != resources(now, *new_id);
-        if content_changed || resources_changed {
-            changes.push(format!("changes the content of page {number}"));
-        }
-    }
-    // Objects a signature update may rewrite: catalog (for /AcroForm), pages (for /Annots),
-    // the form and its fields, and the /Annots arrays.
-    let catalog_id = then
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .ok();
-    let mut may_change: Vec<lopdf::ObjectId> = old_pages.values().copied().collect();
-    // Document metadata (info dictionary, XMP) is not content: signing tools update it.
-    if let Ok(Object::Reference(id)) = then.trailer.get(b"Info") {
-        may_change.push(*id);
-    }
-    if let Ok(catalog) = then.catalog() {
-        for key in [&b"AcroForm"[..], b"Metadata"] {
-            if let Ok(Object::Reference(id)) = catalog.get(key) {
-                may_change.push(*id);
-            }
-        }
-    }
-    for id in old_pages.values() {
-        if let Ok(Object::Reference(annots)) =
-            then.get_dictionary(*id).and_then(|p| p.get(b"Annots"))
-        {
-            may_change.push(*annots);
-        }
-    }
-    let without = |object: &Object, keys: &[&[u8]]| match object {
-        Object::Dictionary(d) => {
-            let mut d = d.clone();
-            for key in keys {
-                d.remove(key);
-            }
-            Object::Dictionary(d)
-        }
-        other => other.clone(),
-    };
-    for (id, old) in &then.objects {
-        let Some(new) = now.objects.get(id) else {
-            changes.push(format!("removes object {} {} R", id.0, id.1));
-            continue;
-        };
-        if old == new {
-            continue;
-        }
-        let is_field = matches!(old, Object::Dictionary(d) if d.has(b"FT"));
-        let allowed = if Some(*id) == catalog_id {
-            let keys: &[&[u8]] = &[b"AcroForm", b"DSS", b"Extensions", b"Version"];
-            without(old, keys) == without(new, keys)
-        } else if old_pages.values().any(|p| p == id) {
-            without(old, &[b"Annots"]) == without(new, &[b"Annots"])
-        } else {
-            is_field || may_change.contains(id)
-        };
-        if !allowed {
-            changes.push(format!("changes object {} {} R", id.0, id.1));
-        }
-    }
-    changes.dedup();
-    changes
 }
