@@ -49,7 +49,20 @@ pub struct ServiceSettings {
     pub base_url: Option<String>,
     /// Bearer tokens of the admin API, by their SHA-256.
     pub tokens: Vec<ApiToken>,
+    /// `zeitlimit_kopfzeilen`: how long a client may take to send a request's headers
+    /// (also the longest a kept-alive connection waits idle) before it is closed.
+    pub header_timeout: std::time::Duration,
+    /// `max_verbindungen`: open connections at most; one more is answered 503 at once.
+    pub max_connections: usize,
+    /// `metriken_adresse`: `/metrics` on its own listener, without a token (else it is on
+    /// the main address behind an admin token).
+    pub metrics_listen: Option<String>,
 }
+
+/// Default of `[dienst] zeitlimit_kopfzeilen`, in seconds.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
+/// Default of `[dienst] max_verbindungen`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 impl Default for ServiceSettings {
     fn default() -> Self {
@@ -57,6 +70,9 @@ impl Default for ServiceSettings {
             listen: DEFAULT_LISTEN.into(),
             base_url: None,
             tokens: Vec::new(),
+            header_timeout: std::time::Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            metrics_listen: None,
         }
     }
 }
@@ -101,6 +117,9 @@ struct ConfigFile {
 struct DienstSection {
     adresse: Option<String>,
     basis_url: Option<String>,
+    zeitlimit_kopfzeilen: Option<u64>,
+    max_verbindungen: Option<usize>,
+    metriken_adresse: Option<String>,
     /// `[[dienst.token]]` entries, as `drucksache token` prints them.
     #[serde(default)]
     token: Vec<TokenEntry>,
@@ -140,10 +159,27 @@ impl DienstSection {
                 "[dienst] basis_url: {url} must start with http:// or https://"
             ));
         }
+        let header_timeout = self
+            .zeitlimit_kopfzeilen
+            .unwrap_or(DEFAULT_HEADER_TIMEOUT_SECS);
+        if !(1..=300).contains(&header_timeout) {
+            return Err(format!(
+                "[dienst] zeitlimit_kopfzeilen: {header_timeout} must be between 1 and 300 seconds"
+            ));
+        }
+        let max_connections = self.max_verbindungen.unwrap_or(DEFAULT_MAX_CONNECTIONS);
+        if !(1..=100_000).contains(&max_connections) {
+            return Err(format!(
+                "[dienst] max_verbindungen: {max_connections} must be between 1 and 100000"
+            ));
+        }
         Ok(ServiceSettings {
             listen: self.adresse.unwrap_or_else(|| DEFAULT_LISTEN.into()),
             base_url,
             tokens,
+            header_timeout: std::time::Duration::from_secs(header_timeout),
+            max_connections,
+            metrics_listen: self.metriken_adresse,
         })
     }
 }

@@ -207,6 +207,8 @@ pub struct PaperDetails {
 /// One stored PDF of a paper.
 #[derive(Debug, Clone, Serialize)]
 pub struct Rendition {
+    /// Row id (the number in `/dateien/{id}` and the admin API's rendition URLs).
+    pub id: i64,
     pub sha512: String,
     pub size: u64,
     pub template_sha512: String,
@@ -598,13 +600,14 @@ impl Archive {
         };
         let mut stmt = self.conn.prepare(
             "SELECT sha512, size, template_sha512, program_version, created_at, signer,
-                development_key
+                development_key, id
              FROM renditions WHERE paper_id = ?1 ORDER BY id",
         )?;
         details.renditions = stmt
             .query_map([id], |r| {
                 let sha512: String = r.get(0)?;
                 Ok(Rendition {
+                    id: r.get(7)?,
                     file: self.store.path(&sha512),
                     sha512,
                     size: r.get::<_, i64>(1)? as u64,
@@ -636,6 +639,11 @@ impl Archive {
         let rendition = details.renditions.last().ok_or_else(|| {
             ArchiveError::NotFound(format!("a PDF of {}", details.summary.reference))
         })?;
+        self.rendition_pdf(rendition)
+    }
+
+    /// The stored PDF of one rendition, checked against its SHA-512.
+    pub fn rendition_pdf(&self, rendition: &Rendition) -> Result<Vec<u8>, ArchiveError> {
         Ok(self.store.read_verified(&rendition.sha512)?)
     }
 

@@ -21,6 +21,14 @@ pub fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
+        let metrics = match &settings.service.metrics_listen {
+            None => None,
+            Some(at) => Some(
+                tokio::net::TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("cannot listen on {at} ([dienst] metriken_adresse)"))?,
+            ),
+        };
         let base_url = settings
             .service
             .base_url
@@ -42,7 +50,10 @@ pub fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<()> {
             state.base_url(),
             state.base_url()
         );
-        server::serve(state, listener)
+        if let Some(metrics) = &metrics {
+            eprintln!("Metriken: http://{}/metrics", metrics.local_addr()?);
+        }
+        server::serve(state, listener, metrics)
             .await
             .context("the service failed")?;
         eprintln!("drucksache beendet.");

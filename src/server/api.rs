@@ -15,7 +15,7 @@ use super::auth::Caller;
 use super::error::{ApiError, FieldProblem};
 use super::files::{self, Caching};
 use super::params::{self, SearchParams};
-use crate::archive::{Created, ListFilter, Summary, slug};
+use crate::archive::{ArchiveError, Created, Event, ListFilter, Summary, slug};
 use crate::model::{Format, InputError, Kind, MAX_INPUT_BYTES, Paper, SourceText};
 use crate::render::RenderOptions;
 use crate::search::IndexDoc;
@@ -273,16 +273,110 @@ pub async fn list(
     })))
 }
 
+/// What `GET /api/v1/papers/{id}` answers: everything the archive knows of one paper, its
+/// files named by id and URL (never by their place on the server).
+#[derive(Debug, Serialize)]
+struct PaperBody<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    slug: String,
+    allocated: bool,
+    supplements: &'a Option<String>,
+    withdrawn_reason: &'a Option<String>,
+    created_at: &'a str,
+    modified_at: &'a str,
+    source: &'a Value,
+    source_sha512: &'a str,
+    imported_from: &'a Option<String>,
+    renditions: Vec<RenditionBody<'a>>,
+    history: &'a [Event],
+}
+
+/// One stored PDF in the admin API.
+#[derive(Debug, Serialize)]
+struct RenditionBody<'a> {
+    id: i64,
+    /// `GET` it (with the token) for the PDF.
+    url: String,
+    sha512: &'a str,
+    size: u64,
+    template_sha512: &'a str,
+    program_version: &'a str,
+    created_at: &'a str,
+    signer: &'a Option<String>,
+    development_key: bool,
+}
+
 /// `GET /api/v1/papers/{id}`: everything the archive knows of one paper.
 pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let reference = reference_of(&state, id).await?;
-    let details = state.read(move |archive| archive.show(&reference)).await?;
-    let mut value = serde_json::to_value(&details).map_err(ApiError::internal)?;
-    value["slug"] = Value::String(slug(&details.summary.reference));
-    Ok(Json(value))
+    let d = state.read(move |archive| archive.show(&reference)).await?;
+    let slug = slug(&d.summary.reference);
+    let api = format!("{}/api/v1/papers/{slug}", state.base_url());
+    let body = PaperBody {
+        summary: &d.summary,
+        allocated: d.allocated,
+        supplements: &d.supplements,
+        withdrawn_reason: &d.withdrawn_reason,
+        created_at: &d.created_at,
+        modified_at: &d.modified_at,
+        source: &d.source,
+        source_sha512: &d.source_sha512,
+        imported_from: &d.imported_from,
+        renditions: d
+            .renditions
+            .iter()
+            .map(|r| RenditionBody {
+                id: r.id,
+                url: format!("{api}/renditions/{}", r.id),
+                sha512: &r.sha512,
+                size: r.size,
+                template_sha512: &r.template_sha512,
+                program_version: &r.program_version,
+                created_at: &r.created_at,
+                signer: &r.signer,
+                development_key: r.development_key,
+            })
+            .collect(),
+        history: &d.history,
+        slug,
+    };
+    Ok(Json(body).into_response())
+}
+
+/// `GET /api/v1/papers/{id}/renditions/{rendition}`: one stored PDF of any paper.
+pub async fn rendition_pdf(
+    State(state): State<AppState>,
+    Path((id, rendition)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let reference = reference_of(&state, id).await?;
+    let wanted: i64 = rendition
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("rendition {rendition}")))?;
+    let (bytes, sha512) = state
+        .read(move |archive| {
+            let details = archive.show(&reference)?;
+            let found = details
+                .renditions
+                .iter()
+                .find(|r| r.id == wanted)
+                .ok_or_else(|| {
+                    ArchiveError::NotFound(format!("rendition {wanted} of {reference}"))
+                })?;
+            Ok((archive.rendition_pdf(found)?, found.sha512.clone()))
+        })
+        .await?;
+    Ok(files::pdf(
+        &headers,
+        bytes,
+        &sha512,
+        "vorlage.pdf",
+        Caching::Private,
+    ))
 }
 
 /// `GET /api/v1/papers/{id}/pdf`: the current PDF of any paper.

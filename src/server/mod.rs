@@ -11,6 +11,7 @@ mod error;
 mod files;
 mod headers;
 mod html;
+mod listen;
 mod metrics;
 mod oparl;
 mod openapi;
@@ -45,6 +46,10 @@ pub fn app(state: AppState) -> Router {
         .route("/papers", post(api::create).get(api::list))
         .route("/papers/{id}", get(api::show))
         .route("/papers/{id}/pdf", get(api::pdf))
+        .route(
+            "/papers/{id}/renditions/{rendition}",
+            get(api::rendition_pdf),
+        )
         .route("/papers/{id}/supplements", post(api::supplement))
         .route("/papers/{id}/withdraw", post(api::withdraw))
         .route("/preview", post(api::preview))
@@ -80,14 +85,27 @@ pub fn app(state: AppState) -> Router {
         .route("/robots.txt", get(pages::robots))
         .route("/stil.css", get(pages::stylesheet))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api)
         .nest("/oparl/v1", oparl)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))
-        .fallback(pages::not_found)
+        .fallback(pages::not_found);
+    // `/metrics` counts non-public papers too: behind a token, unless it has its own address.
+    let router = if state.settings().service.metrics_listen.is_none() {
+        router.route(
+            "/metrics",
+            get(metrics::metrics).route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_token,
+            )),
+        )
+    } else {
+        router
+    };
+    let router = router
+        .layer(middleware::from_fn(refuse_oversized))
         .layer(DefaultBodyLimit::max(
             crate::model::MAX_INPUT_BYTES as usize,
         ))
@@ -103,13 +121,75 @@ pub fn app(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Serves `state` on `listener` until Ctrl-C or SIGTERM; requests in flight are finished
-/// (and the writer's queue worked off) before this returns.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+/// `/metrics` alone, without a token, for its own listener (`[dienst] metriken_adresse`).
+pub fn metrics_app(state: AppState) -> Router {
+    let router = Router::new()
+        .route("/metrics", get(metrics::metrics))
+        .with_state(state);
+    headers::security()
+        .into_iter()
+        .fold(router, |router, layer| router.layer(layer))
+}
+
+/// A request that declares a body larger than a record may be is answered 413 at once,
+/// before its body is read.
+async fn refuse_oversized(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > crate::model::MAX_INPUT_BYTES) {
+        return ApiError::too_large(crate::model::MAX_INPUT_BYTES).into_response();
+    }
+    next.run(request).await
+}
+
+/// Serves `state` on `listener` (and `/metrics` on `metrics`, if given) until Ctrl-C or
+/// SIGTERM; requests in flight are finished (and the writer's queue worked off) before this
+/// returns.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    metrics: Option<tokio::net::TcpListener>,
+) -> std::io::Result<()> {
     state.keep_index_in_step();
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    let service = &state.settings().service;
+    let limits = listen::Limits {
+        header_timeout: service.header_timeout,
+        max_connections: service.max_connections,
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let main = listen::serve(
+        listener,
+        app(state.clone()),
+        limits,
+        until_stopped(stopped.clone()),
+    );
+    match metrics {
+        None => main.await,
+        Some(metrics) => {
+            let side = listen::serve(
+                metrics,
+                metrics_app(state.clone()),
+                limits,
+                until_stopped(stopped),
+            );
+            let (main, side) = tokio::join!(main, side);
+            main.and(side)
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -352,7 +352,12 @@ async fn openapi_health_and_metrics() {
 
     assert_eq!(service.get("/healthz").await.text(), "ok");
     service.get("/?q=Integration").await;
-    let metrics = service.get("/metrics").await;
+    // `/metrics` counts non-public papers: an admin route (tests/service/http.rs).
+    assert_eq!(
+        service.get("/metrics").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let metrics = service.admin(Method::GET, "/metrics", None).await;
     assert_eq!(metrics.status, StatusCode::OK);
     let text = metrics.text();
     assert!(

@@ -10,6 +10,7 @@ mod browser;
 mod concurrency;
 mod crash;
 mod hostile;
+mod http;
 mod leak;
 mod oparl;
 mod pages;
