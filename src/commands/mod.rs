@@ -64,6 +64,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         if let Some(RenderError::MissingReference) = cause.downcast_ref() {
             return EXIT_INVALID;
         }
+        if let Some(crate::search::SearchError::Query(_)) = cause.downcast_ref() {
+            return EXIT_INVALID;
+        }
         let archive_error = match cause.downcast_ref::<PublishError>() {
             Some(PublishError::Archive(e)) => Some(e),
             _ => cause.downcast_ref::<ArchiveError>(),

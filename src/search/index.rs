@@ -61,6 +61,9 @@ pub struct SearchIndex {
     today: Date,
 }
 
+/// Most words of one query that "Meinten Sie" tries to correct.
+const MAX_CORRECTIONS: usize = 5;
+
 /// How far the index has followed the archive, recorded with every commit: every change of
 /// the archive's history up to event `events` (creations, imports, withdrawals) is in it, and
 /// which papers are published was decided on `day`. Keeping the index in step means indexing
@@ -467,8 +470,8 @@ impl SearchIndex {
 
     /// Runs a query. Never fails on what the user typed; errors are I/O or a broken index.
     pub fn search(&self, query: &Query) -> Result<SearchResults, SearchError> {
+        let parsed = query.parse_bounded()?;
         let searcher = self.reader.searcher();
-        let parsed = parse(&query.text);
         let mut filters = query.filters.clone();
         filters.merge(parsed.filters.clone());
         let mut builder = QueryBuilder::new(&self.fields);
@@ -558,6 +561,8 @@ impl SearchIndex {
         let mut exact = analyzer::exact();
         let mut corrected = text.to_string();
         let mut changed = false;
+        // Each correction walks the term dictionary: a few per query.
+        let mut tried = 0;
         for clause in clauses {
             let Clause::Any(items) = clause else { continue };
             let [Item::Word(word)] = items.as_slice() else {
@@ -570,6 +575,10 @@ impl SearchIndex {
             let [token] = folded.as_slice() else { continue };
             if self.live_count(searcher, token)? > 0 {
                 continue;
+            }
+            tried += 1;
+            if tried > MAX_CORRECTIONS {
+                break;
             }
             if let Some(better) = self.closest_word(searcher, token)? {
                 corrected = corrected.replacen(word.as_str(), &better, 1);

@@ -24,7 +24,7 @@ pub use index::{
     Added, FacetCount, Facets, Hit, IndexEntry, MAX_LIMIT, RebuildStats, SearchIndex,
     SearchResults, Snippet, SyncMark,
 };
-pub use query::{Filters, Query, Sort};
+pub use query::{Filters, Query, QueryError, Sort};
 
 /// Why the index could not be used. What users type is never an error.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,9 @@ pub enum SearchError {
         path.display()
     )]
     NotAnIndex { path: PathBuf },
+    /// The query would cost more than one search may (the user's to fix).
+    #[error(transparent)]
+    Query(#[from] query::QueryError),
 }
 
 /// The index directory of an archive.

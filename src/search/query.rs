@@ -45,6 +45,103 @@ impl Query {
     }
 }
 
+/// Most characters of a query's text: a citizen's query is a few words.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// Most characters of one filter value (`amt`, `gremium`, …).
+pub const MAX_FILTER_CHARS: usize = 200;
+/// Most words one query searches for (words, the words of phrases, prefixes, exclusions).
+pub const MAX_QUERY_WORDS: usize = 20;
+/// Most `prefix*` words in one query (each walks a range of the term dictionary).
+pub const MAX_PREFIXES: usize = 3;
+/// A query with more words than this, or with a prefix, is served in the lane for
+/// expensive queries, so that it cannot hold every search slot.
+pub const HEAVY_WORDS: usize = 6;
+
+/// Why a query is refused: what one search may cost is bounded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("the query is {0} characters long; at most {MAX_QUERY_CHARS} are searched")]
+    TooLong(usize),
+    #[error("the query has {0} words; at most {MAX_QUERY_WORDS} are searched")]
+    TooManyWords(usize),
+    #[error("the query has {0} words ending in *; at most {MAX_PREFIXES} are searched")]
+    TooManyPrefixes(usize),
+    #[error("{field}: {len} characters; at most {MAX_FILTER_CHARS} are searched")]
+    FilterTooLong { field: &'static str, len: usize },
+}
+
+impl QueryError {
+    /// The request parameter at fault (`q`, or the filter's).
+    pub fn parameter(&self) -> &'static str {
+        match self {
+            QueryError::FilterTooLong { field, .. } => field,
+            _ => "q",
+        }
+    }
+}
+
+impl Query {
+    /// Parses the query after checking what it may cost: length, words, prefixes.
+    pub fn parse_bounded(&self) -> Result<Parsed, QueryError> {
+        let chars = self.text.chars().count();
+        if chars > MAX_QUERY_CHARS {
+            return Err(QueryError::TooLong(chars));
+        }
+        let f = &self.filters;
+        for (field, value) in [
+            ("nummer", &f.reference),
+            ("amt", &f.department),
+            ("gremium", &f.body),
+            ("art", &f.kind),
+        ] {
+            let len = value.as_deref().map_or(0, |v| v.chars().count());
+            if len > MAX_FILTER_CHARS {
+                return Err(QueryError::FilterTooLong { field, len });
+            }
+        }
+        let parsed = parse(&self.text);
+        let words = parsed.words();
+        if words > MAX_QUERY_WORDS {
+            return Err(QueryError::TooManyWords(words));
+        }
+        let prefixes = parsed.prefixes();
+        if prefixes > MAX_PREFIXES {
+            return Err(QueryError::TooManyPrefixes(prefixes));
+        }
+        Ok(parsed)
+    }
+}
+
+impl Parsed {
+    /// Words searched for: each word, prefix and excluded word, each word of a phrase.
+    pub fn words(&self) -> usize {
+        self.items()
+            .map(|item| match item {
+                Item::Phrase(p) => p.split_whitespace().count().max(1),
+                Item::Word(_) | Item::Prefix(_) => 1,
+            })
+            .sum()
+    }
+
+    fn prefixes(&self) -> usize {
+        self.items()
+            .filter(|item| matches!(item, Item::Prefix(_)))
+            .count()
+    }
+
+    /// Whether this query belongs in the lane for expensive queries ([`HEAVY_WORDS`]).
+    pub fn is_heavy(&self) -> bool {
+        self.words() > HEAVY_WORDS || self.prefixes() > 0
+    }
+
+    fn items(&self) -> impl Iterator<Item = &Item> {
+        self.clauses.iter().flat_map(|clause| match clause {
+            Clause::Any(items) => items.as_slice(),
+            Clause::Not(item) => std::slice::from_ref(item),
+        })
+    }
+}
+
 /// Restrictions of the result set. Each given filter must hold.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
@@ -302,6 +399,45 @@ pub fn parse_date(text: &str) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_one_query_may_cost_is_bounded() {
+        let words = |n: usize| {
+            (0..n)
+                .map(|i| format!("wort{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert!(Query::new(words(20)).parse_bounded().is_ok());
+        assert_eq!(
+            Query::new(words(21)).parse_bounded(),
+            Err(QueryError::TooManyWords(21))
+        );
+        let long = "x".repeat(MAX_QUERY_CHARS + 1);
+        assert_eq!(
+            Query::new(long.as_str()).parse_bounded(),
+            Err(QueryError::TooLong(501))
+        );
+        let unknown = vec!["abcdefghijklmnopqrst"; 2500].join(" ");
+        assert!(matches!(
+            Query::new(unknown).parse_bounded(),
+            Err(QueryError::TooLong(_))
+        ));
+        assert_eq!(
+            Query::new("\"a b c d e f g h i j k l m n o p q r s t u\"").parse_bounded(),
+            Err(QueryError::TooManyWords(21))
+        );
+        assert_eq!(
+            Query::new("ab* cd* ef* gh*").parse_bounded(),
+            Err(QueryError::TooManyPrefixes(4))
+        );
+        let mut filtered = Query::new("Sporthalle");
+        filtered.filters.body = Some("g".repeat(201));
+        let e = filtered.parse_bounded().unwrap_err();
+        assert_eq!(e.parameter(), "gremium");
+        assert!(!parse("Sporthalle Emst").is_heavy());
+        assert!(parse("Kita*").is_heavy() && parse(&words(7)).is_heavy());
+    }
 
     fn word(w: &str) -> Clause {
         Clause::Any(vec![Item::Word(w.into())])

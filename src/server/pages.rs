@@ -152,11 +152,12 @@ pub async fn search(
                 query.sort = Sort::Datum;
             }
             let per_page = query.limit;
-            let results = state
-                .search(query)
-                .await
-                .map_err(|e| PageError::internal(&state, e.message))?;
-            page.results = Some(view(&params, &results, per_page));
+            match state.search(query).await {
+                Ok(results) => page.results = Some(view(&params, &results, per_page)),
+                // A query that costs too much is explained on the page.
+                Err(e) if e.status.is_client_error() => page.error = Some(e.message),
+                Err(e) => return Err(PageError::internal(&state, e.message)),
+            }
         }
     }
     html(&state, page)

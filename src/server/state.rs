@@ -44,6 +44,8 @@ struct Inner {
     /// instead of 13 ms at 32 connections). One permit per core left the cores idle while a
     /// finished search's thread handed over (a quarter fewer searches per second).
     searching: tokio::sync::Semaphore,
+    /// One permit per core: what expensive queries take before a place in `searching`.
+    searching_heavy: tokio::sync::Semaphore,
     renderer: Arc<Renderer>,
     /// What "today" is: which papers are published.
     clock: Clock,
@@ -89,14 +91,14 @@ impl AppState {
         let search = Arc::new(index);
         let reader = Archive::open_reader(&settings.archive, settings.numbering.clone())?;
         let writer = Writer::start(publisher, Arc::clone(&search));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(AppState(Arc::new(Inner {
             settings: settings.clone(),
             base_url: base_url.trim_end_matches('/').to_string(),
             readers: Mutex::new(vec![reader]),
             search,
-            searching: tokio::sync::Semaphore::new(
-                2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
-            ),
+            searching: tokio::sync::Semaphore::new(2 * cores),
+            searching_heavy: tokio::sync::Semaphore::new(cores),
             renderer,
             synced_day: Mutex::new(clock.today()),
             clock,
@@ -128,6 +130,21 @@ impl AppState {
             self.sync_index().await?;
             *self.0.synced_day.lock().unwrap_or_else(|e| e.into_inner()) = today;
         }
+        let parsed = query
+            .parse_bounded()
+            .map_err(|e| ApiError::parameter(e.parameter(), e.to_string()))?;
+        // Expensive queries (many words, prefixes) first take a place in their own lane,
+        // which has half the places: cheap ones always find a free place.
+        let _heavy = match parsed.is_heavy() {
+            true => Some(
+                self.0
+                    .searching_heavy
+                    .acquire()
+                    .await
+                    .map_err(ApiError::internal)?,
+            ),
+            false => None,
+        };
         let _permit = self
             .0
             .searching
@@ -138,7 +155,10 @@ impl AppState {
         tokio::task::spawn_blocking(move || state.0.search.search(&query))
             .await
             .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)
+            .map_err(|e| match e {
+                search::SearchError::Query(e) => ApiError::parameter(e.parameter(), e.to_string()),
+                other => ApiError::internal(other),
+            })
     }
 
     pub fn renderer(&self) -> &Arc<Renderer> {

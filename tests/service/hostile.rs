@@ -425,3 +425,43 @@ async fn sizes_dates_and_content_types_are_refused_clearly() {
         .json();
     assert_eq!(list["gesamt"], 6, "nothing was numbered");
 }
+
+/// What one unauthenticated search may cost is bounded: 2,500 unknown words (61 KB), too
+/// many words, phrases or prefixes, and overlong filters get a 400 naming the parameter
+/// (the page shows the reason), and the search still answers.
+#[tokio::test]
+async fn queries_that_cost_too_much_are_refused() {
+    let service = Service::start();
+    let unknown = vec!["abcdefghijklmnopqrst"; 2500].join("+");
+    let many = (0..21)
+        .map(|i| format!("wort{i}"))
+        .collect::<Vec<_>>()
+        .join("+");
+    let gremium = "g".repeat(201);
+    for (query, parameter) in [
+        (format!("q={unknown}"), "q"),
+        (format!("q={many}"), "q"),
+        (
+            "q=%22a+b+c+d+e+f+g+h+i+j+k+l+m+n+o+p+q+r+s+t+u%22".into(),
+            "q",
+        ),
+        ("q=ab*+cd*+ef*+gh*".into(), "q"),
+        (format!("q=Sporthalle&gremium={gremium}"), "gremium"),
+    ] {
+        let answer = service.get(&format!("/api/v1/search?{query}")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            &query[..40.min(query.len())]
+        );
+        let (path, message) = first_problem(&answer);
+        assert_eq!(path, parameter, "{message}");
+        assert!(message.contains("at most"), "{message}");
+        let page = service.get(&format!("/?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text().contains("role=\"alert\""));
+    }
+    let fine = service.get("/api/v1/search?q=Integrationskonzept").await;
+    assert!(fine.json()["gesamt"].as_u64().unwrap() >= 1);
+}
