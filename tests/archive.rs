@@ -370,15 +370,25 @@ fn export_writes_record_and_pdf() {
         serde_json::from_str(&archive.run(&["show", "0001/2025", "--json"]).stdout).unwrap();
     let stored = std::fs::read(details["renditions"][0]["file"].as_str().unwrap()).unwrap();
     assert_eq!(pdf, stored);
-    // The exported record is a valid record again.
+    // The exported record is a valid record again, rendered with the archive's settings …
     let r = common::run(
-        common::drucksache()
+        archive
+            .cmd()
             .arg("render")
             .arg(out.path().join("0001-2025.json"))
             .arg("-o")
             .arg(out.path().join("again.pdf")),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
+    // … and renders to exactly the stored PDF's first revision: the signature is an
+    // incremental update appended to the unchanged bytes of the render.
+    let again = std::fs::read(out.path().join("again.pdf")).unwrap();
+    assert!(
+        stored.len() > again.len() && stored.starts_with(&again),
+        "the render of the exported record ({} bytes) is not the stored PDF's first revision",
+        again.len()
+    );
+    assert!(again.ends_with(b"%%EOF"));
     let r = archive.run(&["export", "0404/2025", "-o", out.path().to_str().unwrap()]);
     assert_eq!(r.code, 2);
 }

@@ -54,16 +54,21 @@ fn four_processes_times_fifty_get_two_hundred_gap_free_numbers() {
     );
 }
 
-/// After a kill: the archive checks clean, holds exactly the numbers 1…k, and the next `new`
-/// gets k + 1. Returns the check's log (recovery messages) and k.
+/// After a kill: the next opening of the archive (a search) recovers it and brings the index
+/// up to it; then the archive checks clean (the index included: every public paper in it,
+/// in its current version), holds exactly the numbers 1…k, and the next `new` gets k + 1. Returns the
+/// recovery messages of that opening and k.
 fn after_kill(archive: &TempArchive, record: &std::path::Path) -> (String, usize) {
+    let opened = archive.run(&["search", "--json", "nummer:0001/2025"]);
+    assert_eq!(opened.code, 0, "search after a kill:\n{}", opened.stderr);
     let check = archive.run(&["check"]);
     assert_eq!(
         check.code, 0,
         "check after a kill:\n{}{}",
         check.stdout, check.stderr
     );
-    let refs = archive.references();
+    let mut refs = archive.references();
+    refs.sort(); // `list` orders by date
     assert_eq!(
         refs,
         expected_references(refs.len()),
@@ -71,7 +76,58 @@ fn after_kill(archive: &TempArchive, record: &std::path::Path) -> (String, usize
     );
     let next = archive.new_paper(record);
     assert_eq!(next, format!("{:04}/2025", refs.len() + 1));
-    (check.stderr, refs.len())
+    (opened.stderr, refs.len())
+}
+
+/// The phases of `new` inside its transaction (a kill there must leave no trace).
+const INSIDE: [&str; 4] = ["allocated", "rendered", "stored", "inserted"];
+
+/// Runs `new RECORD...` with every phase traced and kills it (SIGKILL) `delay` after
+/// `start` (the process start, or the line "at allocated"). Returns the last phase the
+/// process reached, or "finished" when it was done before the kill.
+fn kill_after(
+    archive: &TempArchive,
+    records: &[&std::path::Path],
+    start: Option<&str>,
+    delay: std::time::Duration,
+) -> String {
+    let mut child = archive
+        .cmd()
+        .arg("new")
+        .args(records)
+        .env("DRUCKSACHE_TEST_TRACE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (phases, seen) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(phase) = line.strip_prefix("drucksache: at ") {
+                let _ = phases.send(phase.to_string());
+            }
+        }
+    });
+    let mut last = String::from("started");
+    if let Some(start) = start {
+        while last != start {
+            match seen.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(phase) => last = phase,
+                Err(_) => break,
+            }
+        }
+    }
+    std::thread::sleep(delay);
+    let finished = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    child.wait().unwrap();
+    // What the process printed before it died.
+    while let Ok(phase) = seen.recv_timeout(std::time::Duration::from_millis(200)) {
+        last = phase;
+    }
+    if finished { "finished".into() } else { last }
 }
 
 #[test]
@@ -79,36 +135,37 @@ fn sigkill_at_every_phase_and_at_random_moments_leaves_a_consistent_archive() {
     let archive = TempArchive::new(None);
     let inputs = tempfile::tempdir().unwrap();
     let record = unnumbered(inputs.path(), "a.toml", "2025-03-01");
+    let b = unnumbered(inputs.path(), "b.toml", "2025-03-02");
+    let c = unnumbered(inputs.path(), "c.toml", "2025-03-03");
+    // With a search index: every kill must leave it consistent with the archive too.
+    let r = archive.run(&["search", "Integrationskonzept"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let mut kills = 0;
 
     // Every phase of the transaction, several times: the process stops there and is killed.
-    for _round in 0..6 {
+    for round in 0..3 {
         for phase in ["allocated", "rendered", "stored", "inserted", "committed"] {
             let before = archive.references().len();
-            let mut child = archive
-                .cmd()
-                .arg("new")
-                .arg(&record)
-                .env("DRUCKSACHE_TEST_PAUSE_AT", phase)
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut stderr = BufReader::new(child.stderr.take().unwrap());
-            let mut line = String::new();
-            while !line.contains("paused at") {
-                line.clear();
-                assert!(
-                    stderr.read_line(&mut line).unwrap() > 0,
-                    "new ended before reaching {phase}"
-                );
-            }
-            child.kill().unwrap(); // SIGKILL
-            child.wait().unwrap();
+            // Every other round three papers in one transaction: all or nothing.
+            let records: Vec<&std::path::Path> = if round % 2 == 0 {
+                vec![&record]
+            } else {
+                vec![&record, &b, &c]
+            };
+            kill_at(&archive, &records, phase);
             kills += 1;
             let (log, after) = after_kill(&archive, &record);
-            let committed = phase == "committed";
-            assert_eq!(after, before + usize::from(committed), "phase {phase}");
+            let committed = if phase == "committed" {
+                records.len()
+            } else {
+                0
+            };
+            assert_eq!(
+                after,
+                before + committed,
+                "phase {phase}, {} papers",
+                records.len()
+            );
             match phase {
                 // The empty mark made for the file while the paper rendered.
                 "rendered" => assert!(log.contains("(no stored file)"), "{log}"),
@@ -121,28 +178,88 @@ fn sigkill_at_every_phase_and_at_random_moments_leaves_a_consistent_archive() {
         }
     }
 
-    // Random moments: delays from a fixed-seed generator spread over a whole `new`.
+    // A kill while the archive recovers from the previous kill: the next opening finishes
+    // the recovery.
+    for _ in 0..2 {
+        let before = archive.references().len();
+        kill_at(&archive, &[&record], "stored");
+        let mut child = archive
+            .cmd()
+            .arg("check")
+            .env("DRUCKSACHE_TEST_PAUSE_AT", "recovering")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("paused at recovering") {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "recovery never paused"
+            );
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+        let (_, after) = after_kill(&archive, &record);
+        assert_eq!(after, before);
+    }
+
+    // Random moments: delays from a fixed-seed generator, from the process start (anywhere
+    // in a whole `new`) and from the start of the transaction; where each kill landed is
+    // traced, and enough of them must land inside the transaction.
+    let started = std::time::Instant::now();
+    archive.new_paper(&record);
+    let whole = started.elapsed().as_micros() as u64;
     let mut state: u64 = 0x5eed_0310_2012;
-    for _ in 0..25 {
+    let mut landed: std::collections::BTreeMap<String, usize> = Default::default();
+    for i in 0..20 {
         state = state
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let delay_us = (state >> 33) % 150_000;
-        let mut child = archive
-            .cmd()
-            .arg("new")
-            .arg(&record)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_micros(delay_us));
-        let _ = child.kill();
-        child.wait().unwrap();
+        let random = state >> 33;
+        let (start, delay_us) = if i % 2 == 0 {
+            (None, random % whole.max(1))
+        } else {
+            (Some("allocated"), random % 40_000)
+        };
+        let before = archive.references().len();
+        let multi = i % 3 == 0;
+        let records: Vec<&std::path::Path> = if multi {
+            vec![&record, &b, &c]
+        } else {
+            vec![&record]
+        };
+        let phase = kill_after(
+            &archive,
+            &records,
+            start,
+            std::time::Duration::from_micros(delay_us),
+        );
         kills += 1;
-        after_kill(&archive, &record);
+        let (_, after) = after_kill(&archive, &record);
+        let committed = after - before;
+        match phase.as_str() {
+            p if INSIDE.contains(&p) => {
+                assert_eq!(committed, 0, "a kill at {p} committed something")
+            }
+            "committed" | "finished" => assert_eq!(committed, records.len(), "{phase}"),
+            _ => assert_eq!(committed, 0, "{phase}"),
+        }
+        *landed.entry(phase).or_default() += 1;
     }
-    assert!(kills >= 50);
+    let inside: usize = INSIDE
+        .iter()
+        .map(|p| landed.get(*p).copied().unwrap_or(0))
+        .sum();
+    eprintln!("random kills landed: {landed:?}");
+    assert!(
+        inside >= 5,
+        "only {inside} random kills landed inside the transaction: {landed:?}"
+    );
+    assert_eq!(kills, 37);
 }
 
 /// Starts `new RECORD...` that stops at `phase` (`DRUCKSACHE_TEST_PAUSE_AT`) and kills it

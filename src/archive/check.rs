@@ -161,3 +161,76 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
     tx.commit()?;
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::{Archive, BoxError, Numbering, Origin, Produced};
+    use crate::model::Paper;
+
+    /// Every detector of `check` fires on the fault it is for: a record that no longer
+    /// matches its SHA-512, a gap in the numbers, an unfinished write in `tmp/` (besides the
+    /// damaged and stray files tested in tests/archive.rs).
+    #[test]
+    fn every_detector_fires() {
+        let dir = tempfile::tempdir().unwrap();
+        let seed = Paper::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("archive/papers/2012/0310-2012.toml"),
+        )
+        .unwrap();
+        let produce = |p: &Paper| -> Result<Produced, BoxError> {
+            Ok(Produced {
+                pdf: format!("%PDF {}", p.subject).into_bytes(),
+                template_sha512: "t".into(),
+                signer: None,
+                development_key: false,
+            })
+        };
+        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
+        for subject in ["A", "B", "C"] {
+            let mut paper = seed.clone();
+            paper.reference = None;
+            paper.subject = subject.into();
+            archive.create(paper, Origin::New, produce).unwrap();
+        }
+        archive.settle();
+        assert!(archive.check().unwrap().is_ok());
+        let problems = |archive: &mut Archive| archive.check().unwrap().problems;
+
+        // The triggers that keep records and numbers fixed are what a forger removes first.
+        let conn = rusqlite::Connection::open(dir.path().join(super::super::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER papers_identity;
+             UPDATE papers SET source_json = replace(source_json, '\"A\"', '\"X\"')
+                WHERE reference = '0001/2012';",
+        )
+        .unwrap();
+        assert_eq!(
+            problems(&mut archive),
+            ["0001/2012: the stored record does not match its SHA-512"]
+        );
+        conn.execute_batch(
+            "UPDATE papers SET source_json = replace(source_json, '\"X\"', '\"A\"')
+                WHERE reference = '0001/2012';
+             UPDATE papers SET seq = 4, reference = '0004/2012' WHERE reference = '0003/2012';",
+        )
+        .unwrap();
+        assert_eq!(
+            problems(&mut archive),
+            ["0004/2012: gap — number 3 of 2012 is missing"]
+        );
+        conn.execute_batch(
+            "UPDATE papers SET seq = 3, reference = '0003/2012' WHERE reference = '0004/2012';",
+        )
+        .unwrap();
+        assert!(problems(&mut archive).is_empty());
+
+        // A write that never got its row (here: a mark with content nobody committed).
+        std::fs::write(dir.path().join("files/tmp/verwaist.part"), b"%PDF verwaist").unwrap();
+        assert_eq!(
+            problems(&mut archive),
+            ["files/tmp/ holds 1 unfinished write(s) without a database row"]
+        );
+    }
+}

@@ -238,6 +238,7 @@ impl FileStore {
                     }
                 }
             }
+            super::test_pause("recovering");
             // A writer whose row is committed removes its own mark (without the lock) once
             // its name is durable: it may have done so since the folder was read.
             remove_if_present(&mark.path)?;

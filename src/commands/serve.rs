@@ -44,15 +44,15 @@ pub fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<()> {
                 "Hinweis: keine API-Tokens konfiguriert; die Admin-API (/api/v1/papers) lehnt alles ab. `drucksache token --name …` erzeugt eins."
             );
         }
+        if let Some(metrics) = &metrics {
+            eprintln!("Metriken: http://{}/metrics", metrics.local_addr()?);
+        }
         eprintln!(
             "drucksache läuft: {} (Suche), {}/oparl/v1/system (OParl), {}/api/v1/openapi.json (API). Beenden mit Strg-C.",
             state.base_url(),
             state.base_url(),
             state.base_url()
         );
-        if let Some(metrics) = &metrics {
-            eprintln!("Metriken: http://{}/metrics", metrics.local_addr()?);
-        }
         server::serve(state, listener, metrics)
             .await
             .context("the service failed")?;

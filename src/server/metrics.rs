@@ -36,6 +36,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pub papers_created: Counter,
+    /// Batches of creations that failed together and were created one by one.
+    pub batches_split: Counter,
 }
 
 impl Metrics {
@@ -61,11 +63,18 @@ impl Metrics {
             "Papers numbered and archived by this process",
             papers_created.clone(),
         );
+        let batches_split = Counter::default();
+        registry.register(
+            "batches_split",
+            "Batches of creations that failed together and were then created one by one",
+            batches_split.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             requests,
             latency,
             papers_created,
+            batches_split,
         }
     }
 

@@ -90,7 +90,12 @@ impl AppState {
         let renderer = publisher.share_renderer()?;
         let search = Arc::new(index);
         let reader = Archive::open_reader(&settings.archive, settings.numbering.clone())?;
-        let writer = Writer::start(publisher, Arc::clone(&search));
+        let metrics = Metrics::new();
+        let writer = Writer::start(
+            publisher,
+            Arc::clone(&search),
+            metrics.batches_split.clone(),
+        );
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(AppState(Arc::new(Inner {
             settings: settings.clone(),
@@ -102,7 +107,7 @@ impl AppState {
             renderer,
             synced_day: Mutex::new(clock.today()),
             clock,
-            metrics: Metrics::new(),
+            metrics,
             verified: Mutex::new(HashMap::new()),
             writer,
         })))

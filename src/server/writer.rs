@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::archive::{Created, PublishError, Publisher};
@@ -53,13 +54,14 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer thread with `publisher`; `search` is the service's index handle,
     /// reloaded after every change so that a paper is searchable when its request returns.
-    pub fn start(publisher: Publisher, search: Arc<SearchIndex>) -> Writer {
+    /// `batches_split` counts the batches that failed and were created one by one.
+    pub fn start(publisher: Publisher, search: Arc<SearchIndex>, batches_split: Counter) -> Writer {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("drucksache-writer".into())
             // It renders single papers itself: Typst needs a render thread's stack.
             .stack_size(crate::render::RENDER_THREAD_STACK)
-            .spawn(move || run(publisher, queue, &search))
+            .spawn(move || run(publisher, queue, &search, &batches_split))
             .expect("the writer thread starts");
         Writer {
             jobs: Some(jobs),
@@ -116,7 +118,12 @@ impl Drop for Writer {
     }
 }
 
-fn run(mut publisher: Publisher, mut queue: mpsc::Receiver<Job>, search: &SearchIndex) {
+fn run(
+    mut publisher: Publisher,
+    mut queue: mpsc::Receiver<Job>,
+    search: &SearchIndex,
+    batches_split: &Counter,
+) {
     let mut next = None;
     loop {
         let waiting = next.take().or_else(|| queue.try_recv().ok());
@@ -158,7 +165,7 @@ fn run(mut publisher: Publisher, mut queue: mpsc::Receiver<Job>, search: &Search
                         Err(_) => break,
                     }
                 }
-                let answers = create_batch(&mut publisher, batch);
+                let answers = create_batch(&mut publisher, batch, batches_split);
                 Box::new(move || {
                     for (reply, result) in answers {
                         let _ = reply.send(result);
@@ -181,6 +188,7 @@ type Reply = oneshot::Sender<Result<Created, PublishError>>;
 fn create_batch(
     publisher: &mut Publisher,
     batch: Vec<(Paper, Reply)>,
+    batches_split: &Counter,
 ) -> Vec<(Reply, Result<Created, PublishError>)> {
     if batch.len() == 1 {
         let (paper, reply) = batch.into_iter().next().expect("one job");
@@ -194,6 +202,7 @@ fn create_batch(
             .map(|((_, reply), created)| (reply, Ok(created)))
             .collect(),
         Err(e) => {
+            batches_split.inc();
             tracing::info!(
                 "a batch of {} papers failed ({e}); creating them one by one",
                 batch.len()

@@ -2,7 +2,7 @@
 //! search page, submit a query, follow a result to the paper page, check the PDF link.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,14 +32,6 @@ fn have_browser() -> bool {
     found
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -49,19 +41,32 @@ impl Drop for Driver {
     }
 }
 
-fn start_driver(port: u16) -> Driver {
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
+/// Starts chromedriver on a port it chooses itself (`--port=0`) and reads that port from the
+/// line it prints once it listens: no port is guessed.
+fn start_driver() -> (Driver, u16) {
+    use std::io::BufRead;
+    let mut child = Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Driver(child)
+    let stdout = child.stdout.take().unwrap();
+    let driver = Driver(child);
+    let (found, port) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                let _ = found.send(digits.parse::<u16>().unwrap());
+            }
+        }
+    });
+    let port = port
+        .recv_timeout(Duration::from_secs(20))
+        .expect("chromedriver did not say where it listens");
+    (driver, port)
 }
 
 /// A plain HTTP/1.0 GET: status line, headers and body.
@@ -93,8 +98,7 @@ async fn search_follow_a_result_and_find_the_pdf() {
     tokio::spawn(async move { axum::serve(listener, router).await });
     let base = format!("http://127.0.0.1:{port}");
 
-    let driver_port = free_port();
-    let _driver = start_driver(driver_port);
+    let (_driver, driver_port) = start_driver();
     let profile = tempfile::tempdir().unwrap();
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
