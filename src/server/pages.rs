@@ -269,6 +269,9 @@ struct SignatureView {
     valid: bool,
     development_key: bool,
     problems: Vec<String>,
+    /// Annotations and form entries added after signing (allowed, but the reader must know:
+    /// they are not part of what was signed).
+    added_later: Vec<String>,
 }
 
 #[derive(Template)]
@@ -333,6 +336,12 @@ pub async fn paper(
                     .iter()
                     .flat_map(|s| s.problems.clone())
                     .chain(report.problems.clone())
+                    .collect(),
+                added_later: report
+                    .signatures
+                    .iter()
+                    .flat_map(|s| s.later_annotations.iter().chain(&s.later_form_changes))
+                    .cloned()
                     .collect(),
             })
         }
