@@ -109,7 +109,8 @@ pub fn build(base_url: &str) -> Value {
                 "post": {
                     "summary": "Create a paper", "security": secured, "requestBody": paper_body,
                     "responses": {"201": created, "400": error("malformed JSON"), "401": error("no or wrong token"),
-                        "409": error("reference taken"), "413": error("body too large"), "422": error("invalid paper")}
+                        "409": error("reference taken"), "413": error("body too large"),
+                        "415": error("body not sent as application/json"), "422": error("invalid paper")}
                 },
                 "get": {
                     "summary": "List papers (public or not)", "security": secured,
@@ -128,10 +129,16 @@ pub fn build(base_url: &str) -> Value {
             "/papers/{id}/pdf": {"get": {"summary": "The current PDF of a paper", "security": secured,
                 "parameters": [id],
                 "responses": {"200": pdf("the PDF"), "401": error("no or wrong token"), "404": error("unknown paper")}}},
+            "/papers/{id}/renditions/{rendition}": {"get": {"summary": "One stored PDF of a paper (its id as listed in the paper's renditions)", "security": secured,
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "rendition", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": pdf("the PDF"), "401": error("no or wrong token"), "404": error("unknown paper or rendition")}}},
             "/papers/{id}/supplements": {"post": {"summary": "Create an Ergänzungsvorlage to the paper", "security": secured,
                 "parameters": [id], "requestBody": paper_body,
                 "responses": {"201": created, "400": error("malformed JSON"), "401": error("no or wrong token"),
-                    "404": error("unknown paper"), "413": error("body too large"), "422": error("invalid paper")}}},
+                    "404": error("unknown paper"), "413": error("body too large"),
+                    "415": error("body not sent as application/json"), "422": error("invalid paper")}}},
             "/papers/{id}/withdraw": {"post": {"summary": "Withdraw a paper", "security": secured,
                 "parameters": [id],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {
@@ -141,9 +148,10 @@ pub fn build(base_url: &str) -> Value {
             "/preview": {"post": {"summary": "Render a draft PDF; nothing is numbered or stored", "security": secured,
                 "requestBody": paper_body,
                 "responses": {"200": pdf("the draft"), "400": error("malformed JSON"), "401": error("no or wrong token"),
-                    "413": error("body too large"), "422": error("invalid paper")}}},
+                    "413": error("body too large"), "415": error("body not sent as application/json"),
+                    "422": error("invalid paper")}}},
             "/search": {"get": {"summary": "Search the public papers", "parameters": search_parameters,
-                "responses": {"200": {"description": "one page of hits with facets"}, "400": error("bad parameter")}}}
+                "responses": {"200": {"description": "one page of hits with facets"}, "400": error("bad parameter, or a query that costs too much (over 500 characters, 20 words or 3 prefixes)")}}}
         }
     })
 }
