@@ -183,25 +183,9 @@ fn sigkill_at_every_phase_and_at_random_moments_leaves_a_consistent_archive() {
     for _ in 0..2 {
         let before = archive.references().len();
         kill_at(&archive, &[&record], "stored");
-        let mut child = archive
-            .cmd()
-            .arg("check")
-            .env("DRUCKSACHE_TEST_PAUSE_AT", "recovering")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        while !line.contains("paused at recovering") {
-            line.clear();
-            assert!(
-                stderr.read_line(&mut line).unwrap() > 0,
-                "recovery never paused"
-            );
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        let mut check = archive.cmd();
+        check.arg("check");
+        kill_paused(check, "recovering");
         kills += 1;
         let (_, after) = after_kill(&archive, &record);
         assert_eq!(after, before);
@@ -265,10 +249,15 @@ fn sigkill_at_every_phase_and_at_random_moments_leaves_a_consistent_archive() {
 /// Starts `new RECORD...` that stops at `phase` (`DRUCKSACHE_TEST_PAUSE_AT`) and kills it
 /// there with SIGKILL.
 fn kill_at(archive: &TempArchive, records: &[&std::path::Path], phase: &str) {
-    let mut child = archive
-        .cmd()
-        .arg("new")
-        .args(records)
+    let mut command = archive.cmd();
+    command.arg("new").args(records);
+    kill_paused(command, phase);
+}
+
+/// Runs `command` with `DRUCKSACHE_TEST_PAUSE_AT=phase` and kills it (SIGKILL) once it says
+/// it paused there.
+fn kill_paused(mut command: std::process::Command, phase: &str) {
+    let mut child = command
         .env("DRUCKSACHE_TEST_PAUSE_AT", phase)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -280,7 +269,7 @@ fn kill_at(archive: &TempArchive, records: &[&std::path::Path], phase: &str) {
         line.clear();
         assert!(
             stderr.read_line(&mut line).unwrap() > 0,
-            "new ended before reaching {phase}"
+            "the process ended before reaching {phase}"
         );
     }
     child.kill().unwrap();

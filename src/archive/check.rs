@@ -164,10 +164,8 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use super::super::{Archive, BoxError, Numbering, Origin, Produced};
-    use crate::model::Paper;
+    use super::super::test_support::{produce, unnumbered};
+    use super::super::{Archive, Numbering, Origin};
 
     /// Every detector of `check` fires on the fault it is for: a record that no longer
     /// matches its SHA-512, a gap in the numbers, an unfinished write in `tmp/` (besides the
@@ -175,24 +173,11 @@ mod tests {
     #[test]
     fn every_detector_fires() {
         let dir = tempfile::tempdir().unwrap();
-        let seed = Paper::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("archive/papers/2012/0310-2012.toml"),
-        )
-        .unwrap();
-        let produce = |p: &Paper| -> Result<Produced, BoxError> {
-            Ok(Produced {
-                pdf: format!("%PDF {}", p.subject).into_bytes(),
-                template_sha512: "t".into(),
-                signer: None,
-                development_key: false,
-            })
-        };
         let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
         for subject in ["A", "B", "C"] {
-            let mut paper = seed.clone();
-            paper.reference = None;
-            paper.subject = subject.into();
-            archive.create(paper, Origin::New, produce).unwrap();
+            archive
+                .create(unnumbered(subject), Origin::New, produce)
+                .unwrap();
         }
         archive.settle();
         assert!(archive.check().unwrap().is_ok());

@@ -982,6 +982,33 @@ pub(crate) fn test_pause(phase: &str) {
     }
 }
 
+/// What the archive's unit tests share: papers and a producer of fake PDFs (no render).
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{BoxError, Produced};
+    use crate::model::Paper;
+
+    /// The seed paper without its reference, with `subject` as Betreff.
+    pub fn unnumbered(subject: &str) -> Paper {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("archive/papers/2012/0310-2012.toml");
+        let mut paper = Paper::load(&path).unwrap();
+        paper.reference = None;
+        paper.subject = subject.into();
+        paper
+    }
+
+    /// A "PDF" made of the paper's subject.
+    pub fn produce(paper: &Paper) -> Result<Produced, BoxError> {
+        Ok(Produced {
+            pdf: format!("%PDF {}", paper.subject).into_bytes(),
+            template_sha512: "t".into(),
+            signer: None,
+            development_key: false,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -991,24 +1018,8 @@ mod tests {
     #[test]
     fn marks_are_settled_off_the_critical_path() {
         let dir = tempfile::tempdir().unwrap();
-        let seed = Paper::load(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("archive/papers/2012/0310-2012.toml"),
-        )
-        .unwrap();
-        let unnumbered = |subject: &str| {
-            let mut p = seed.clone();
-            p.reference = None;
-            p.subject = subject.into();
-            p
-        };
-        let produce = |p: &Paper| -> Result<Produced, BoxError> {
-            Ok(Produced {
-                pdf: format!("%PDF {}", p.subject).into_bytes(),
-                template_sha512: "t".into(),
-                signer: None,
-                development_key: false,
-            })
-        };
+        let unnumbered = test_support::unnumbered;
+        let produce = test_support::produce;
         let marks = |archive: &Archive| archive.store.marks().unwrap();
         let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
 

@@ -353,30 +353,10 @@ pub async fn rendition_pdf(
     Path((id, rendition)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let reference = reference_of(&state, id).await?;
     let wanted: i64 = rendition
         .parse()
         .map_err(|_| ApiError::not_found(format!("rendition {rendition}")))?;
-    let (bytes, sha512) = state
-        .read(move |archive| {
-            let details = archive.show(&reference)?;
-            let found = details
-                .renditions
-                .iter()
-                .find(|r| r.id == wanted)
-                .ok_or_else(|| {
-                    ArchiveError::NotFound(format!("rendition {wanted} of {reference}"))
-                })?;
-            Ok((archive.rendition_pdf(found)?, found.sha512.clone()))
-        })
-        .await?;
-    Ok(files::pdf(
-        &headers,
-        bytes,
-        &sha512,
-        "vorlage.pdf",
-        Caching::Private,
-    ))
+    stored_pdf(&state, id, &headers, Some(wanted)).await
 }
 
 /// `GET /api/v1/papers/{id}/pdf`: the current PDF of any paper.
@@ -385,22 +365,30 @@ pub async fn pdf(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let reference = reference_of(&state, id).await?;
+    stored_pdf(&state, id, &headers, None).await
+}
+
+/// One rendition of the paper `id` (the newest when `None`), checked against its SHA-512.
+async fn stored_pdf(
+    state: &AppState,
+    id: String,
+    headers: &HeaderMap,
+    rendition: Option<i64>,
+) -> Result<Response, ApiError> {
+    let reference = reference_of(state, id).await?;
     let (bytes, sha512) = state
         .read(move |archive| {
             let details = archive.show(&reference)?;
-            let bytes = archive.latest_pdf(&details)?;
-            let sha512 = details
-                .renditions
-                .last()
-                .expect("read above")
-                .sha512
-                .clone();
-            Ok((bytes, sha512))
+            let found = match rendition {
+                Some(wanted) => details.renditions.iter().find(|r| r.id == wanted),
+                None => details.renditions.last(),
+            }
+            .ok_or_else(|| ArchiveError::NotFound(format!("this PDF of {reference}")))?;
+            Ok((archive.rendition_pdf(found)?, found.sha512.clone()))
         })
         .await?;
     Ok(files::pdf(
-        &headers,
+        headers,
         bytes,
         &sha512,
         "vorlage.pdf",
