@@ -3,6 +3,7 @@
 //! demo papers, by relevance and by date, returns Ok or an error, never a panic.
 #![no_main]
 
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use drucksache::demo::Generator;
@@ -17,8 +18,7 @@ const MAX_LEN: usize = 4096;
 fn index() -> &'static SearchIndex {
     static INDEX: OnceLock<SearchIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        // Kept for the whole process: the index lives in it.
-        let dir = Box::leak(Box::new(tempfile_dir()));
+        let dir = index_dir();
         let today = Date::parse_iso("2030-01-01").unwrap();
         let docs: Vec<IndexDoc> = Generator::new(7, 40)
             .map(|p| IndexDoc::from_paper(&p, p.reference.as_deref().unwrap()))
@@ -26,22 +26,38 @@ fn index() -> &'static SearchIndex {
             .take(3)
             .collect();
         assert_eq!(docs.len(), 3);
-        let index = SearchIndex::open_or_create_on(&dir.join("index"), today).unwrap();
+        let index = SearchIndex::open_or_create_on(&dir, today).unwrap();
         index.add_all(&docs, None).unwrap();
         assert_eq!(index.len(), 3);
         index
     })
 }
 
-/// A fresh folder under the system's temporary folder (tempfile is not a dependency here).
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("drucksache-fuzz-query-{}", std::process::id()));
+/// A folder of this process under the system's temporary folder; those of processes that
+/// have ended are removed (libFuzzer ends with `exit`, which runs no destructor).
+fn index_dir() -> PathBuf {
+    let tmp = std::env::temp_dir();
+    let prefix = "drucksache-fuzz-query-";
+    for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix(prefix)
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = tmp.join(format!("{prefix}{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // Built before the first input, so that its allocations are not taken for a leak of one.
+    init: {
+        index();
+    },
+    |data: &[u8]| {
     if data.len() > MAX_LEN {
         return;
     }
