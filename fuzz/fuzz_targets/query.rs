@@ -58,24 +58,25 @@ fuzz_target!(
         index();
     },
     |data: &[u8]| {
-    if data.len() > MAX_LEN {
-        return;
-    }
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let parsed = parse(text);
-    let _ = format!("{parsed:?}");
-    let _ = parse_years(text);
-    let _ = parse_dates(text);
-    let _ = parse_date(text);
+        if data.len() > MAX_LEN {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let parsed = parse(text);
+        let _ = format!("{parsed:?}");
+        let _ = parse_years(text);
+        let _ = parse_dates(text);
+        let _ = parse_date(text);
 
-    let index = index();
-    for sort in [Sort::Relevanz, Sort::Datum] {
-        let mut query = Query::new(text);
-        query.sort = sort;
-        if let Ok(results) = index.search(&query) {
-            assert!(results.hits.len() <= results.total.min(query.limit));
+        let index = index();
+        for sort in [Sort::Relevanz, Sort::Datum] {
+            let mut query = Query::new(text);
+            query.sort = sort;
+            if let Ok(results) = index.search(&query) {
+                assert!(results.hits.len() <= results.total.min(query.limit));
+            }
         }
     }
-});
+);
