@@ -140,11 +140,7 @@ async fn bad_bodies_get_the_error_shape_and_change_nothing() {
 async fn create_show_pdf_supplement_withdraw() {
     let service = Service::start();
     let answer = service
-        .admin(
-            Method::POST,
-            "/api/v1/papers",
-            Some(serde_json::to_vec(&paper_json("Neue Kita am Quellenpark")).unwrap()),
-        )
+        .post_paper(&paper_json("Neue Kita am Quellenpark"))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
     let created = answer.json();
@@ -197,31 +193,19 @@ async fn create_show_pdf_supplement_withdraw() {
         step["datum"] = json!(format!("2012-06-{:02}", 10 + i));
     }
     let answer = service
-        .admin(
-            Method::POST,
-            "/api/v1/papers/0310-2012/supplements",
-            Some(serde_json::to_vec(&supplement).unwrap()),
-        )
+        .post_json("/api/v1/papers/0310-2012/supplements", &supplement)
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
     assert_eq!(answer.json()["drucksachennummer"], "0310/2012-2");
 
     supplement["bezug"] = json!("0355/2012");
     let wrong = service
-        .admin(
-            Method::POST,
-            "/api/v1/papers/0310-2012/supplements",
-            Some(serde_json::to_vec(&supplement).unwrap()),
-        )
+        .post_json("/api/v1/papers/0310-2012/supplements", &supplement)
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(wrong.json()["errors"][0]["path"], "bezug");
     let unknown = service
-        .admin(
-            Method::POST,
-            "/api/v1/papers/9999-2012/supplements",
-            Some(serde_json::to_vec(&supplement).unwrap()),
-        )
+        .post_json("/api/v1/papers/9999-2012/supplements", &supplement)
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.json()["code"], "not_found");
@@ -315,13 +299,7 @@ async fn preview_renders_a_draft_and_stores_nothing() {
     let service = Service::start();
     let mut paper = paper_json("Entwurf einer Vorlage");
     paper["drucksachennummer"] = json!("0999/2026");
-    let answer = service
-        .admin(
-            Method::POST,
-            "/api/v1/preview",
-            Some(serde_json::to_vec(&paper).unwrap()),
-        )
-        .await;
+    let answer = service.post_json("/api/v1/preview", &paper).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     assert_eq!(answer.headers[header::CONTENT_TYPE], "application/pdf");
     assert!(answer.body.starts_with(b"%PDF-"));

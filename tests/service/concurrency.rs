@@ -67,13 +67,7 @@ async fn one_bad_paper_in_a_batch_fails_alone() {
                     paper["art"] = "ergaenzungsvorlage".into();
                     paper["bezug"] = "9999/2026".into();
                 }
-                let answer = service
-                    .admin(
-                        Method::POST,
-                        "/api/v1/papers",
-                        Some(serde_json::to_vec(&paper).unwrap()),
-                    )
-                    .await;
+                let answer = service.post_paper(&paper).await;
                 (i, answer.status, answer.json())
             })
         })

@@ -134,15 +134,26 @@ impl Service {
             .await
     }
 
+    /// An admin POST of `body` as JSON.
+    pub async fn post_json(&self, uri: &str, body: &Value) -> Answer {
+        self.admin(Method::POST, uri, Some(serde_json::to_vec(body).unwrap()))
+            .await
+    }
+
+    /// `POST /api/v1/papers` of `paper`, whatever the answer.
+    pub async fn post_paper(&self, paper: &Value) -> Answer {
+        self.post_json("/api/v1/papers", paper).await
+    }
+
+    /// How many papers the admin API lists (`gesamt`).
+    pub async fn paper_count(&self) -> u64 {
+        let list = self.admin(Method::GET, "/api/v1/papers", None).await.json();
+        list["gesamt"].as_u64().expect("gesamt")
+    }
+
     /// POSTs a paper and returns its reference (fails the test unless 201).
     pub async fn create(&self, paper: &Value) -> String {
-        let answer = self
-            .admin(
-                Method::POST,
-                "/api/v1/papers",
-                Some(serde_json::to_vec(paper).unwrap()),
-            )
-            .await;
+        let answer = self.post_paper(paper).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
         answer.json()["drucksachennummer"]
             .as_str()

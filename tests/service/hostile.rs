@@ -234,13 +234,7 @@ async fn every_response_has_security_headers_and_cors_only_where_public() {
 async fn preview(service: &Service, text: &str) -> Answer {
     let mut paper = paper_json(text);
     paper.as_object_mut().unwrap().remove("drucksachennummer");
-    service
-        .admin(
-            Method::POST,
-            "/api/v1/preview",
-            Some(serde_json::to_vec(&paper).unwrap()),
-        )
-        .await
+    service.post_json("/api/v1/preview", &paper).await
 }
 
 /// (path, message) of the first field problem.
@@ -332,13 +326,7 @@ async fn character_table_prints_or_refuses_never_500() {
     let mut paper = paper_json("Unsichtbar");
     paper["begruendung"] = "Text\u{0}".into();
     paper["unterschriften"][0]["name"] = "Dr. \u{E123}".into();
-    let answer = service
-        .admin(
-            Method::POST,
-            "/api/v1/papers",
-            Some(serde_json::to_vec(&paper).unwrap()),
-        )
-        .await;
+    let answer = service.post_paper(&paper).await;
     assert_eq!(
         answer.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -352,23 +340,14 @@ async fn character_table_prints_or_refuses_never_500() {
         .map(|e| e["path"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(paths, ["begruendung", "unterschriften[0].name"]);
-    let list = service
-        .admin(Method::GET, "/api/v1/papers", None)
-        .await
-        .json();
-    assert_eq!(list["gesamt"], 6, "nothing was numbered");
+    assert_eq!(service.paper_count().await, 6, "nothing was numbered");
 }
 
 #[tokio::test]
 async fn sizes_dates_and_content_types_are_refused_clearly() {
     let service = Service::start();
-    let post = |paper: Value| {
-        service.admin(
-            Method::POST,
-            "/api/v1/papers",
-            Some(serde_json::to_vec(&paper).unwrap()),
-        )
-    };
+    let service = &service;
+    let post = |paper: Value| async move { service.post_paper(&paper).await };
     let mut huge_subject = paper_json("x");
     huge_subject["betreff"] = "Sehr langer Betreff ".repeat(150_000).into();
     let mut many_steps = paper_json("Viele Beratungen");
@@ -419,11 +398,7 @@ async fn sizes_dates_and_content_types_are_refused_clearly() {
             assert_eq!(answer.json()["code"], "unsupported_media_type");
         }
     }
-    let list = service
-        .admin(Method::GET, "/api/v1/papers", None)
-        .await
-        .json();
-    assert_eq!(list["gesamt"], 6, "nothing was numbered");
+    assert_eq!(service.paper_count().await, 6, "nothing was numbered");
 }
 
 /// What one unauthenticated search may cost is bounded: 2,500 unknown words (61 KB), too

@@ -31,13 +31,7 @@ async fn nothing_of_a_non_public_paper_is_on_any_public_route() {
     own_body_and_department(&mut blocked, "Kommission Sanduhr", "Amt Nussknacker");
     let mut refs = Vec::new();
     for paper in [&secret, &blocked] {
-        let answer = service
-            .admin(
-                axum::http::Method::POST,
-                "/api/v1/papers",
-                Some(serde_json::to_vec(paper).unwrap()),
-            )
-            .await;
+        let answer = service.post_paper(paper).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
         let created = answer.json();
         assert_eq!(created["veroeffentlicht"], false);
