@@ -380,10 +380,18 @@ async fn stored_pdf(
         .read(move |archive| {
             let details = archive.show(&reference)?;
             let found = match rendition {
-                Some(wanted) => details.renditions.iter().find(|r| r.id == wanted),
-                None => details.renditions.last(),
-            }
-            .ok_or_else(|| ArchiveError::NotFound(format!("this PDF of {reference}")))?;
+                Some(wanted) => details
+                    .renditions
+                    .iter()
+                    .find(|r| r.id == wanted)
+                    .ok_or_else(|| {
+                        ArchiveError::NotFound(format!("rendition {wanted} of {reference}"))
+                    })?,
+                None => details
+                    .renditions
+                    .last()
+                    .ok_or_else(|| ArchiveError::NotFound(format!("a PDF of {reference}")))?,
+            };
             Ok((archive.rendition_pdf(found)?, found.sha512.clone()))
         })
         .await?;
