@@ -192,11 +192,12 @@ fn sigkill_at_every_phase_and_at_random_moments_leaves_a_consistent_archive() {
     }
 
     // Random moments: delays from a fixed-seed generator, from the process start (anywhere
-    // in a whole `new`) and from the start of the transaction; where each kill landed is
-    // traced, and enough of them must land inside the transaction.
-    let started = std::time::Instant::now();
-    archive.new_paper(&record);
-    let whole = started.elapsed().as_micros() as u64;
+    // in a whole `new`) and from the start of the transaction (anywhere in it, or just after
+    // it); where each kill landed is traced, and enough of them must land inside the
+    // transaction. Both spans are measured on this machine first.
+    let (whole, transaction) = timed_new(&archive, &record);
+    let whole = whole.as_micros() as u64;
+    let transaction = (transaction.as_micros() as u64 * 5 / 4).max(1);
     let mut state: u64 = 0x5eed_0310_2012;
     let mut landed: std::collections::BTreeMap<String, usize> = Default::default();
     for i in 0..20 {
@@ -207,7 +208,7 @@ fn sigkill_at_every_phase_and_at_random_moments_leaves_a_consistent_archive() {
         let (start, delay_us) = if i % 2 == 0 {
             (None, random % whole.max(1))
         } else {
-            (Some("allocated"), random % 40_000)
+            (Some("allocated"), random % transaction)
         };
         let before = archive.references().len();
         let multi = i % 3 == 0;
@@ -246,12 +247,46 @@ fn sigkill_at_every_phase_and_at_random_moments_leaves_a_consistent_archive() {
         .iter()
         .map(|p| landed.get(*p).copied().unwrap_or(0))
         .sum();
-    eprintln!("random kills landed: {landed:?}");
+    eprintln!(
+        "random kills landed: {landed:?} (transaction window {transaction} µs, whole `new` {whole} µs)"
+    );
     assert!(
         inside >= 5,
         "only {inside} random kills landed inside the transaction: {landed:?}"
     );
     assert_eq!(kills, 37);
+}
+
+/// Runs `new RECORD` with its phases traced and returns how long the whole process took and
+/// how long its transaction did (from "at allocated" to "at committed").
+fn timed_new(
+    archive: &TempArchive,
+    record: &std::path::Path,
+) -> (std::time::Duration, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let mut child = archive
+        .cmd()
+        .arg("new")
+        .arg(record)
+        .env("DRUCKSACHE_TEST_TRACE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut allocated, mut committed) = (None, None);
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        match line.unwrap().as_str() {
+            "drucksache: at allocated" => allocated = Some(std::time::Instant::now()),
+            "drucksache: at committed" => committed = Some(std::time::Instant::now()),
+            _ => {}
+        }
+    }
+    assert!(child.wait().unwrap().success(), "the timed `new` failed");
+    let whole = started.elapsed();
+    let (Some(allocated), Some(committed)) = (allocated, committed) else {
+        panic!("the timed `new` did not trace its transaction");
+    };
+    (whole, committed - allocated)
 }
 
 /// Starts `new RECORD...` that stops at `phase` (`DRUCKSACHE_TEST_PAUSE_AT`) and kills it
