@@ -1,6 +1,6 @@
 //! Verification of every signature in a PDF: signer, signing time, algorithm, whether it
 //! covers the whole file, whether the digest and the signature are valid, whether the chain
-//! reaches a trust anchor, and what later incremental updates changed (see `changes.rs`).
+//! reaches a trust anchor, and what later incremental updates changed (see `changes/`).
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
