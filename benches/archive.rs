@@ -10,9 +10,10 @@ use std::cell::Cell;
 use std::path::Path;
 use std::time::Instant;
 
-use drucksache::archive::{Origin, Produced, Publisher};
+use drucksache::archive::{Origin, Produced};
 use drucksache::config::{Overrides, Settings};
 use drucksache::model::Paper;
+use drucksache::publish::Publisher;
 use drucksache::render::RenderOptions;
 
 fn main() {

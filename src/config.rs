@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::archive::numbering::{self, Numbering};
+use crate::model::numbering::{self, Numbering};
 use crate::render::Letterhead;
 use crate::sign::{KeyConfig, PasswordSource};
 

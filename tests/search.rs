@@ -66,7 +66,7 @@ fn doc(p: &Paper) -> IndexDoc {
 
 /// The six records of the project's archive (one of them non-public), read, not written.
 fn archive_docs() -> Vec<IndexDoc> {
-    let files = drucksache::archive::record_files(&root().join("archive/papers")).unwrap();
+    let files = drucksache::publish::record_files(&root().join("archive/papers")).unwrap();
     assert_eq!(files.len(), 6);
     files
         .iter()
@@ -728,7 +728,7 @@ fn cli_demo_corpus_is_deterministic_and_valid() {
             .arg(dir.path().join(out)));
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
-    let a = drucksache::archive::record_files(&dir.path().join("a")).unwrap();
+    let a = drucksache::publish::record_files(&dir.path().join("a")).unwrap();
     assert_eq!(a.len(), 30);
     for file in &a {
         let twin = dir

@@ -1,13 +1,16 @@
-//! `drucksache check`: proves the archive consistent — database integrity, every rendition's
-//! file present with its SHA-512, no stored file without a row, no gap in allocated numbers.
+//! `drucksache check`: proves the archive consistent — database integrity, every record
+//! readable and matching its SHA-512 (and what is stored beside it), every rendition's file
+//! present with its SHA-512, no stored file without a row, no gap in allocated numbers.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use rusqlite::{Connection, TransactionBehavior};
 use serde::Serialize;
 
+use super::db::published_from_column;
 use super::store::{FileStore, sha512_hex};
-use super::{ArchiveError, FILES_DIR};
+use super::{ArchiveError, DbError, FILES_DIR};
+use crate::model::{Kind, Paper, Status};
 
 /// The outcome of a check: counts, and one line per problem found.
 #[derive(Debug, Default, Serialize)]
@@ -36,11 +39,13 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
             .push(format!("database integrity check: {integrity}"));
     }
 
-    // Every paper: its record matches its hash, and it has a rendition.
+    // Every paper: its record matches its hash and reads as a paper, what is stored beside
+    // it can be read and follows from it, and it has a rendition.
     {
         let mut stmt = tx.prepare(
             "SELECT reference, source_json, source_sha512,
-                (SELECT COUNT(*) FROM renditions WHERE paper_id = papers.id)
+                (SELECT COUNT(*) FROM renditions WHERE paper_id = papers.id),
+                kind, status, published_from
              FROM papers ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -54,6 +59,29 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
                 report.problems.push(format!(
                     "{reference}: the stored record does not match its SHA-512"
                 ));
+            }
+            match serde_json::from_str::<Paper>(&source) {
+                Ok(paper) => {
+                    let published_from: Option<String> = row.get(6)?;
+                    if published_from != published_from_column(&paper) {
+                        report.problems.push(format!(
+                            "{reference}: the stored publication day ({}) is not the one of its record ({})",
+                            published_from.as_deref().unwrap_or("never"),
+                            published_from_column(&paper).as_deref().unwrap_or("never"),
+                        ));
+                    }
+                }
+                Err(e) => report
+                    .problems
+                    .push(DbError::unreadable_record(&reference, &e).to_string()),
+            }
+            let kind: String = row.get(4)?;
+            if let Err(e) = kind.parse::<Kind>() {
+                report.problems.push(format!("{reference}: {e}"));
+            }
+            let status: String = row.get(5)?;
+            if let Err(e) = status.parse::<Status>() {
+                report.problems.push(format!("{reference}: {e}"));
             }
             if renditions == 0 {
                 report.problems.push(format!("{reference}: no stored PDF"));
@@ -217,5 +245,50 @@ mod tests {
             problems(&mut archive),
             ["files/tmp/ holds 1 unfinished write(s) without a database row"]
         );
+    }
+
+    /// Stored values the program cannot read are findings of `check` and errors of every
+    /// read, never a default (an unknown kind was once read as a Beschlussvorlage; the
+    /// status has a CHECK constraint of its own).
+    #[test]
+    fn corrupt_stored_values_are_findings_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
+        archive
+            .create(unnumbered("A"), Origin::New, produce)
+            .unwrap();
+        let conn = rusqlite::Connection::open(dir.path().join(super::super::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER papers_identity; DROP TRIGGER papers_derived;
+             UPDATE papers SET kind = 'vorlage', published_from = NULL;",
+        )
+        .unwrap();
+        assert_eq!(
+            archive.check().unwrap().problems,
+            [
+                "0001/2012: the stored publication day (never) is not the one of its record (0000-01-01)",
+                "0001/2012: vorlage is not a kind (beschlussvorlage, mitteilungsvorlage, ergaenzungsvorlage)",
+            ]
+        );
+        let err = archive
+            .list(&crate::archive::ListFilter::default())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "archive database: 0001/2012: vorlage is not a kind (beschlussvorlage, mitteilungsvorlage, ergaenzungsvorlage)"
+        );
+        assert!(archive.show("0001/2012").is_err());
+        conn.execute_batch("UPDATE papers SET kind = 'beschlussvorlage', source_json = '{}';")
+            .unwrap();
+        let problems = archive.check().unwrap().problems;
+        assert!(
+            problems.iter().any(|p| p.starts_with(
+                "archive database: 0001/2012: the stored record cannot be read: missing field"
+            )),
+            "{problems:?}"
+        );
+        let err = archive.record("0001/2012").unwrap_err().to_string();
+        assert!(err.contains("the stored record cannot be read"), "{err}");
     }
 }

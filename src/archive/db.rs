@@ -8,13 +8,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, params};
+
+use crate::model::{Paper, Release, slug};
 
 /// How long a writer waits for another writer's transaction before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The migrations, in order; the database's `user_version` counts how many have run.
-const MIGRATIONS: [&str; 3] = [
+/// The migrations, in order; the database's `user_version` counts how many have run. Each is
+/// SQL, and for migration 4 also the Rust that fills the columns it adds, then more SQL.
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
@@ -111,7 +114,66 @@ ALTER TABLE papers ADD COLUMN slug TEXT GENERATED ALWAYS AS (
 CREATE INDEX papers_slug ON papers (slug);
 CREATE INDEX papers_modified ON papers (modified_at);
 "#,
+    r#"
+-- 4: `published_from` and `slug` are written with each paper from the model's rules
+-- (`Paper::published_from`, `slug`), not derived in SQL from the record's keys; the rows
+-- before this migration get them from `derive_columns`, then the trigger below keeps them.
+DROP INDEX papers_slug;
+ALTER TABLE papers DROP COLUMN slug;
+ALTER TABLE papers DROP COLUMN published_from;
+ALTER TABLE papers ADD COLUMN published_from TEXT;
+ALTER TABLE papers ADD COLUMN slug TEXT;
+"#,
 ];
+
+/// What runs after a migration's SQL, by migration number (from 1).
+fn after_migration(number: usize, conn: &Connection) -> Result<(), DbError> {
+    if number == 4 {
+        derive_columns(conn)?;
+        conn.execute_batch(
+            "CREATE INDEX papers_slug ON papers (slug);
+             CREATE TRIGGER papers_derived BEFORE UPDATE OF published_from, slug ON papers
+             BEGIN SELECT RAISE(ABORT, 'a paper''s record never changes (a correction is a new paper)'); END;",
+        )?;
+    }
+    Ok(())
+}
+
+/// The `published_from` column of a paper: the day from which the public may see it as
+/// `YYYY-MM-DD`, `0000-01-01` for "from the start", `NULL` for never; public queries ask
+/// `published_from <= today`.
+pub fn published_from_column(paper: &Paper) -> Option<String> {
+    match paper.published_from() {
+        Release::Never => None,
+        Release::Now => Some("0000-01-01".into()),
+        Release::From(day) => Some(day.to_string()),
+    }
+}
+
+/// Fills `published_from` and `slug` of every row from its stored record. A record that
+/// cannot be read is left unpublished (`NULL`: the safe side) and named in the log;
+/// `drucksache check` reports it.
+fn derive_columns(conn: &Connection) -> Result<(), DbError> {
+    let mut rows = conn.prepare("SELECT id, reference, source_json FROM papers")?;
+    let rows: Vec<(i64, String, String)> = rows
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update =
+        conn.prepare("UPDATE papers SET published_from = ?2, slug = ?3 WHERE id = ?1")?;
+    for (id, reference, json) in rows {
+        let published_from = match serde_json::from_str::<Paper>(&json) {
+            Ok(paper) => published_from_column(&paper),
+            Err(e) => {
+                tracing::warn!(
+                    "{reference}: the stored record cannot be read ({e}); the paper is not shown to the public (run `drucksache check`)"
+                );
+                None
+            }
+        };
+        update.execute(params![id, published_from, slug(&reference)])?;
+    }
+    Ok(())
+}
 
 /// The schema version this program writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -136,6 +198,15 @@ pub enum DbError {
     Sql(#[from] rusqlite::Error),
     #[error("archive database: {0}")]
     Corrupt(String),
+}
+
+impl DbError {
+    /// A stored record that does not read as a paper.
+    pub fn unreadable_record(reference: &str, error: &serde_json::Error) -> DbError {
+        DbError::Corrupt(format!(
+            "{reference}: the stored record cannot be read: {error}"
+        ))
+    }
 }
 
 /// Opens (creating if needed) the database with the settings every connection uses, and
@@ -189,6 +260,7 @@ fn migrate(conn: &Connection) -> Result<(), DbError> {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             conn.execute_batch(sql)?;
+            after_migration(i + 1, conn)?;
             conn.pragma_update(None, "user_version", i as i64 + 1)?;
         }
         Ok(())
@@ -273,5 +345,104 @@ mod tests {
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
         assert_eq!((signer, development), (None, false));
+    }
+
+    /// Migration 4 writes `published_from` and `slug` from the model's rules; for every
+    /// paper they are what migration 3 derived in SQL from the record's keys, and a record
+    /// that cannot be read is not published.
+    #[test]
+    fn migration_4_gives_the_columns_migration_3_derived() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite");
+        let old = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            old.execute_batch(sql).unwrap();
+        }
+        old.pragma_update(None, "user_version", 3).unwrap();
+        let seed = Paper::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("archive/papers/2012/0310-2012.toml"),
+        )
+        .unwrap();
+        let mut blocked = seed.clone();
+        blocked.routing.publish = false;
+        blocked.routing.blocked_until = crate::model::Date::parse_iso("2026-01-14");
+        let mut unreleased = seed.clone();
+        unreleased.routing.publish = false;
+        let mut secret = seed.clone();
+        secret.public = false;
+        let mut released_and_blocked = blocked.clone();
+        released_and_blocked.routing.publish = true;
+        let records = [
+            ("0310/2012", serde_json::to_string(&seed).unwrap()),
+            ("0001/2026", serde_json::to_string(&blocked).unwrap()),
+            ("VO/2 2026", serde_json::to_string(&unreleased).unwrap()),
+            ("0003/2026", serde_json::to_string(&secret).unwrap()),
+            (
+                "0004/2026",
+                serde_json::to_string(&released_and_blocked).unwrap(),
+            ),
+        ];
+        for (i, (reference, json)) in records.iter().enumerate() {
+            old.execute(
+                "INSERT INTO papers (reference, year, seq, allocated, kind, public, date, subject,
+                    department, source_json, source_sha512, created_at, modified_at)
+                 VALUES (?1, 2026, ?2, 1, 'beschlussvorlage', ?3, '2026-01-02', 'S', '55 X', ?4,
+                    'h', 't', 't')",
+                params![
+                    reference,
+                    i as i64 + 1,
+                    json.contains("\"oeffentlich\":true"),
+                    json
+                ],
+            )
+            .unwrap();
+        }
+        let columns = |conn: &Connection| -> Vec<(Option<String>, String)> {
+            conn.prepare("SELECT published_from, slug FROM papers ORDER BY id")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let derived_in_sql = columns(&old);
+        drop(old);
+        let conn = open(&path).unwrap();
+        assert_eq!(columns(&conn), derived_in_sql);
+        assert_eq!(
+            derived_in_sql[..2],
+            [
+                (Some("0000-01-01".into()), "0310-2012".into()),
+                (Some("2026-01-15".into()), "0001-2026".into())
+            ]
+        );
+        // Written with each paper from now on; changing them is refused.
+        let err = conn
+            .execute("UPDATE papers SET published_from = '0000-01-01'", [])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("never changes"), "{err}");
+        drop(conn);
+
+        // A record that does not read as a paper stays unpublished.
+        let path = dir.path().join("b.sqlite");
+        let old = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..3] {
+            old.execute_batch(sql).unwrap();
+        }
+        old.pragma_update(None, "user_version", 3).unwrap();
+        old.execute(
+            "INSERT INTO papers (reference, year, seq, allocated, kind, public, date, subject,
+                department, source_json, source_sha512, created_at, modified_at)
+             VALUES ('0001/2026', 2026, 1, 1, 'beschlussvorlage', 1, '2026-01-02', 'S', '55 X',
+                '{\"oeffentlich\": true, \"verfuegung\": {\"veroeffentlichung\": true}}', 'h', 't', 't')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(columns(&old)[0].0.as_deref(), Some("0000-01-01"));
+        drop(old);
+        let conn = open(&path).unwrap();
+        assert_eq!(columns(&conn), [(None, "0001-2026".into())]);
     }
 }

@@ -2,15 +2,16 @@
 //! are public and released on a given day (the service's citizen pages, search API and OParl
 //! go through here and nowhere else).
 //!
-//! "Released" is the derived column `published_from` (migration 3): a paper is shown from
-//! that day on; `NULL` means never (not public, or publication not released).
+//! "Released" is the stored column `published_from`, written with the paper from
+//! [`Paper::published_from`] (migration 4 computed it for the papers before it): a paper is
+//! shown from that day on; `NULL` means never (not public, or publication not released).
 
 use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Archive, ArchiveError, DbError, Status};
-use crate::model::{Date, Paper};
+use super::{Archive, ArchiveError, DbError};
+use crate::model::{Date, Paper, Status, is_slug};
 
 /// One paper as the public routes show it.
 #[derive(Debug, Clone)]
@@ -65,29 +66,6 @@ pub struct ChangeWindow {
     pub created_until: Option<String>,
     pub modified_since: Option<String>,
     pub modified_until: Option<String>,
-}
-
-/// The slug of a reference: lowercase ASCII, `/` and spaces as `-` (the same expression as
-/// the `slug` column).
-pub fn slug(reference: &str) -> String {
-    reference
-        .chars()
-        .map(|c| match c {
-            '/' | ' ' => '-',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
-}
-
-/// Whether `text` can be a slug at all: letters, digits, `-`, `_` and `.` (but not `..`),
-/// at most 100 characters. Anything else is not looked up.
-pub fn is_slug(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 100
-        && !text.contains("..")
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 const PAPER_COLUMNS: &str = "id, reference, slug, status, withdrawn_reason, created_at, \
@@ -273,12 +251,8 @@ impl Archive {
     }
 
     fn complete(&self, raw: RawPaper, today: Date) -> Result<PublicPaper, ArchiveError> {
-        let paper: Paper = serde_json::from_str(&raw.source_json).map_err(|e| {
-            ArchiveError::Db(DbError::Corrupt(format!(
-                "{}: the stored record cannot be read: {e}",
-                raw.reference
-            )))
-        })?;
+        let paper: Paper = serde_json::from_str(&raw.source_json)
+            .map_err(|e| DbError::unreadable_record(&raw.reference, &e))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, sha512, size, created_at, signer, development_key FROM renditions
              WHERE paper_id = ?1 ORDER BY id",
@@ -324,11 +298,15 @@ impl Archive {
             )?
             .query_map(params![raw.reference, today], link)?
             .collect::<Result<_, _>>()?;
+        let status = raw
+            .status
+            .parse()
+            .map_err(|e| DbError::Corrupt(format!("{}: {e}", raw.reference)))?;
         Ok(PublicPaper {
             id: raw.id,
             reference: raw.reference,
             slug: raw.slug,
-            status: Status::from_db(&raw.status),
+            status,
             withdrawn_reason: raw.withdrawn_reason,
             created_at: raw.created_at,
             modified_at: raw.modified_at,
@@ -364,29 +342,4 @@ fn raw_paper(r: &Row) -> rusqlite::Result<RawPaper> {
         source_json: r.get(7)?,
         parent_reference: r.get(8)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs() {
-        assert_eq!(slug("0310/2012"), "0310-2012");
-        assert_eq!(slug("0310/2012-1"), "0310-2012-1");
-        assert_eq!(slug("VO/12/2026"), "vo-12-2026");
-        assert!(is_slug("0310-2012") && is_slug("vo-12-2026"));
-        for bad in [
-            "",
-            "..",
-            "../etc/passwd",
-            "a/b",
-            "%2e%2e",
-            "a b",
-            "ä",
-            "x..y",
-        ] {
-            assert!(!is_slug(bad), "{bad}");
-        }
-    }
 }

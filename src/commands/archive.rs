@@ -3,12 +3,11 @@
 use anyhow::Context;
 
 use super::{load_all, write_atomically};
-use crate::archive::{
-    Archive, ArchiveError, ListFilter, PaperDetails, PublishError, Publisher, Status,
-};
+use crate::archive::{Archive, ArchiveError, ListFilter, PaperDetails};
 use crate::cli::{BackupArgs, CheckArgs, ExportArgs, ListArgs, NewArgs, ShowArgs, WithdrawArgs};
 use crate::config::Settings;
-use crate::model::Date;
+use crate::model::{Date, Status};
+use crate::publish::{PublishError, Publisher};
 
 pub fn new(settings: &Settings, args: &NewArgs) -> anyhow::Result<()> {
     // Validate before the archive is even opened: bad input allocates nothing.
@@ -201,7 +200,7 @@ pub fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
     let mut report = archive.check()?;
     report
         .problems
-        .extend(crate::archive::index_problems(&archive, Date::today())?);
+        .extend(crate::publish::index_problems(&archive, Date::today())?);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

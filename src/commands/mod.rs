@@ -12,17 +12,12 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::archive::{ArchiveError, PublishError};
 use crate::cli::{Cli, Command};
-use crate::config::{ConfigError, Overrides, Settings};
+use crate::config::{Overrides, Settings};
+use crate::error::Code;
 use crate::model::{InputError, Paper};
-use crate::render::RenderError;
-use crate::sign::SignError;
 
-/// Exit code for bad input (records, configuration, usage).
-pub const EXIT_INVALID: u8 = 2;
-/// Exit code for every other failure.
-pub const EXIT_FAILURE: u8 = 1;
+pub use crate::error::{EXIT_FAILURE, EXIT_INVALID};
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,42 +46,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// 2 when the input was at fault (nothing was done), 1 otherwise.
+/// 2 when the input was at fault (nothing was done), 1 otherwise: the exit code of the
+/// error's kind in the one error table ([`crate::error::TABLE`]).
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    for cause in error.chain() {
-        if cause.is::<InputError>()
-            || cause.is::<InvalidInputs>()
-            || cause.is::<ConfigError>()
-            || cause.is::<UsageError>()
-        {
-            return EXIT_INVALID;
+    let commands_own = |cause: &(dyn std::error::Error + 'static)| {
+        if cause.is::<UsageError>() {
+            Some(Code::InvalidParameter)
+        } else if cause.is::<InvalidInputs>() {
+            Some(Code::InvalidPaper)
+        } else {
+            None
         }
-        if let Some(RenderError::MissingReference) = cause.downcast_ref() {
-            return EXIT_INVALID;
-        }
-        if let Some(crate::search::SearchError::Query(_)) = cause.downcast_ref() {
-            return EXIT_INVALID;
-        }
-        let archive_error = match cause.downcast_ref::<PublishError>() {
-            Some(PublishError::Archive(e)) => Some(e),
-            _ => cause.downcast_ref::<ArchiveError>(),
-        };
-        if archive_error.is_some_and(ArchiveError::is_input_error) {
-            return EXIT_INVALID;
-        }
-        let sign_error = match cause.downcast_ref::<PublishError>() {
-            Some(PublishError::Sign(e)) => Some(e),
-            _ => cause.downcast_ref::<SignError>(),
-        };
-        if let Some(e) = sign_error {
-            return if e.is_input_fault() {
-                EXIT_INVALID
-            } else {
-                EXIT_FAILURE
-            };
-        }
+    };
+    match error.chain().find_map(commands_own) {
+        Some(code) => code.exit_code(),
+        None => crate::error::code_of_chain(error.chain()).exit_code(),
     }
-    EXIT_FAILURE
 }
 
 /// A combination of arguments that cannot work.

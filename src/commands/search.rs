@@ -6,9 +6,9 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::UsageError;
-use crate::archive::Publisher;
 use crate::cli::{DemoCorpusArgs, SearchArgs, SortArg};
 use crate::config::Settings;
+use crate::publish::Publisher;
 use crate::search::query::{parse_date, parse_years};
 use crate::search::{self, Filters, Query, SearchIndex, SearchResults, Sort};
 

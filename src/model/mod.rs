@@ -7,6 +7,8 @@ mod charset;
 mod date;
 mod input;
 pub mod limits;
+pub mod numbering;
+mod publication;
 pub mod richtext;
 mod validate;
 
@@ -16,6 +18,8 @@ use serde::{Deserialize, Serialize};
 pub use charset::{Unprintable, first_unprintable, is_printable, printable};
 pub use date::{Clock, Date, YEARS};
 pub use input::{Format, MAX_INPUT_BYTES, Position, SourceText};
+pub use numbering::{Numbering, SchemeError, is_slug, slug};
+pub use publication::Release;
 pub use validate::{FieldError, InputError, schema};
 
 /// A council paper (Vorlage, Drucksache) as the administration writes it.
@@ -145,6 +149,37 @@ impl std::str::FromStr for Kind {
         .ok_or_else(|| {
             format!("{s} is not a kind (beschlussvorlage, mitteilungsvorlage, ergaenzungsvorlage)")
         })
+    }
+}
+
+/// Whether a paper is in force. A withdrawn paper (zurückgezogen) keeps its number, record
+/// and files; it stays findable and is marked as withdrawn wherever it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    #[default]
+    Active,
+    Withdrawn,
+}
+
+impl Status {
+    /// How the archive stores it (`active`, `withdrawn`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Status, String> {
+        [Status::Active, Status::Withdrawn]
+            .into_iter()
+            .find(|status| status.key() == s)
+            .ok_or_else(|| format!("{s} is not a status (active, withdrawn)"))
     }
 }
 

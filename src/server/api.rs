@@ -15,10 +15,10 @@ use super::auth::Caller;
 use super::error::{ApiError, FieldProblem};
 use super::files::{self, Caching};
 use super::params::{self, SearchParams};
-use crate::archive::{ArchiveError, Created, Event, ListFilter, Summary, slug};
-use crate::model::{Format, InputError, Kind, MAX_INPUT_BYTES, Paper, SourceText};
+use crate::archive::{ArchiveError, Created, Event, ListFilter, Summary};
+use crate::error::Code;
+use crate::model::{Format, InputError, Kind, MAX_INPUT_BYTES, Paper, SourceText, slug};
 use crate::render::RenderOptions;
-use crate::search::IndexDoc;
 
 /// The JSON body as bytes: 415 unless it is sent as `application/json` (with or without
 /// parameters such as `charset=utf-8`), 413 in the API's error shape when over the limit.
@@ -38,7 +38,7 @@ fn body_bytes(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Resul
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large(MAX_INPUT_BYTES)
         } else {
-            ApiError::new(rejection.status(), "malformed_json", rejection.body_text())
+            ApiError::malformed_json(rejection.body_text())
         }
     })
 }
@@ -77,7 +77,7 @@ fn created_response(
     tracing::info!(caller = %caller.name, reference = %created.reference, "paper created");
     let slug = slug(&created.reference);
     let base = state.base_url();
-    let published = IndexDoc::from_paper(paper, &created.reference).is_publishable(state.today());
+    let published = paper.is_published_on(state.today());
     let api = format!("{base}/api/v1/papers/{slug}");
     let body = CreatedBody {
         urls: Urls {
@@ -118,17 +118,10 @@ pub async fn supplement(
 ) -> Result<Response, ApiError> {
     let body = body_bytes(&headers, body)?;
     let parent = reference_of(&state, id).await?;
-    let mut record: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("request body: {e}"),
-        )
-    })?;
+    let mut record: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::malformed_json(format!("request body: {e}")))?;
     let Some(object) = record.as_object_mut() else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+        return Err(ApiError::malformed_json(
             "request body: a paper is a JSON object",
         ));
     };
@@ -146,8 +139,7 @@ pub async fn supplement(
                     ),
                 }],
                 ..ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_paper",
+                    Code::InvalidPaper,
                     "the paper is not valid; errors lists every problem",
                 )
             });
@@ -196,11 +188,7 @@ pub async fn withdraw(
         if e.is_data() {
             ApiError::parameter("grund", format!("give {{\"grund\": \"…\"}} ({e})"))
         } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("request body: {e}"),
-            )
+            ApiError::malformed_json(format!("request body: {e}"))
         }
     })?;
     let reference = reference_of(&state, id).await?;

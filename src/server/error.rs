@@ -1,18 +1,7 @@
-//! The one JSON error shape of the API, `{code, message, errors: [{path, message}]}`, and the
-//! table that maps every failure to its code and HTTP status.
-//!
-//! | code                | status | when                                                  |
-//! |---------------------|--------|-------------------------------------------------------|
-//! | `unauthorized`      | 401    | no bearer token, or one that is not configured        |
-//! | `malformed_json`    | 400    | the body is not JSON (or not UTF-8)                   |
-//! | `invalid_paper`     | 422    | the paper breaks the model; `errors` lists each field |
-//! | `invalid_parameter` | 400    | a query parameter cannot be used; `errors` names it   |
-//! | `payload_too_large` | 413    | the body is larger than a record may be               |
-//! | `unsupported_media_type` | 415 | a body that is not `Content-Type: application/json`  |
-//! | `not_found`         | 404    | no such paper, file or route                          |
-//! | `conflict`          | 409    | already withdrawn, reference already taken            |
-//! | `unavailable`       | 503    | the service is shutting down                          |
-//! | `internal`          | 500    | anything else (logged; the message names no secrets)  |
+//! The one JSON error shape of the API, `{code, message, errors: [{path, message}]}`. Which
+//! code and HTTP status a failure gets is the one error table, `crate::error::TABLE`
+//! (`GET /api/v1/openapi.json` lists its codes); this file builds the bodies and names the
+//! field where a failure belongs to one (`bezug`, `grund`, a query parameter).
 
 use axum::Json;
 use axum::http::{StatusCode, header};
@@ -20,14 +9,17 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::writer::WriterError;
-use crate::archive::{ArchiveError, PublishError};
+use crate::archive::ArchiveError;
+use crate::error::{Code, code_of};
 use crate::model::InputError;
+use crate::publish::PublishError;
 
 /// An API failure as the client sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiError {
     #[serde(skip)]
     pub status: StatusCode,
+    /// [`Code::name`].
     pub code: &'static str,
     pub message: String,
     pub errors: Vec<FieldProblem>,
@@ -42,58 +34,69 @@ pub struct FieldProblem {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    /// A failure of kind `code`, with its HTTP status from the table.
+    pub fn new(code: Code, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
-            code,
+            status: StatusCode::from_u16(code.http_status())
+                .expect("the error table holds valid HTTP statuses"),
+            code: code.name(),
             message: message.into(),
             errors: Vec::new(),
         }
     }
 
-    pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "this route needs a valid API token: Authorization: Bearer <token>",
-        )
-    }
-
-    pub fn not_found(what: impl std::fmt::Display) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
-    }
-
-    pub fn parameter(path: &str, message: impl Into<String>) -> ApiError {
+    /// A failure of kind `code` about one field of the request.
+    pub fn field(code: Code, path: &str, message: impl Into<String>) -> ApiError {
         let message = message.into();
         ApiError {
             errors: vec![FieldProblem {
                 path: path.into(),
                 message: message.clone(),
             }],
-            ..ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_parameter",
-                format!("{path}: {message}"),
-            )
+            ..ApiError::new(code, format!("{path}: {message}"))
         }
+    }
+
+    /// `error` as the client sees it: the client's own failures with their message, the
+    /// others ([`ApiError::internal`] and anything answered 5xx) logged and without details.
+    pub fn of(error: &(dyn std::error::Error + 'static)) -> ApiError {
+        let code = code_of(error);
+        if code.http_status() >= 500 && code != Code::Unavailable {
+            ApiError::internal(error)
+        } else {
+            ApiError::new(code, error.to_string())
+        }
+    }
+
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(
+            Code::Unauthorized,
+            "this route needs a valid API token: Authorization: Bearer <token>",
+        )
+    }
+
+    pub fn not_found(what: impl std::fmt::Display) -> ApiError {
+        ApiError::new(Code::NotFound, format!("{what} not found"))
+    }
+
+    pub fn parameter(path: &str, message: impl Into<String>) -> ApiError {
+        ApiError::field(Code::InvalidParameter, path, message)
+    }
+
+    pub fn malformed_json(message: impl Into<String>) -> ApiError {
+        ApiError::new(Code::MalformedJson, message)
     }
 
     pub fn too_large(limit: u64) -> ApiError {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!("the request body is larger than {limit} bytes"),
         )
     }
 
     pub fn unsupported_media_type(found: Option<&str>) -> ApiError {
         ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             format!(
                 "the request body must be JSON, sent as Content-Type: application/json (found: {})",
                 found.unwrap_or("no Content-Type")
@@ -105,8 +108,7 @@ impl ApiError {
     pub fn internal(error: impl std::fmt::Display) -> ApiError {
         tracing::error!("{error}");
         ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            Code::Internal,
             "internal error; the administrator finds the details in the service log",
         )
     }
@@ -142,17 +144,13 @@ impl From<InputError> for ApiError {
                 ApiError {
                     errors,
                     ..ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_paper",
+                        Code::InvalidPaper,
                         "the paper is not valid; errors lists every problem",
                     )
                 }
             }
             InputError::TooLarge { .. } => ApiError::too_large(crate::model::MAX_INPUT_BYTES),
-            e @ (InputError::Syntax { .. } | InputError::NotUtf8 { .. }) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", e.to_string())
-            }
-            e @ (InputError::Io { .. } | InputError::UnknownFormat { .. }) => ApiError::internal(e),
+            e => ApiError::of(&e),
         }
     }
 }
@@ -166,18 +164,11 @@ impl From<ArchiveError> for ApiError {
                     path: "bezug".into(),
                     message: e.to_string(),
                 }],
-                ..ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_paper",
-                    e.to_string(),
-                )
+                ..ApiError::new(Code::InvalidPaper, e.to_string())
             },
             ArchiveError::EmptyReason => ApiError::parameter("grund", "give the reason"),
             ArchiveError::Item { source, .. } => ApiError::from(*source),
-            e if e.is_input_error() => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            }
-            e => ApiError::internal(e),
+            e => ApiError::of(&e),
         }
     }
 }
@@ -186,7 +177,7 @@ impl From<PublishError> for ApiError {
     fn from(e: PublishError) -> ApiError {
         match e {
             PublishError::Archive(e) => ApiError::from(e),
-            e => ApiError::internal(e),
+            e => ApiError::of(&e),
         }
     }
 }
@@ -195,8 +186,7 @@ impl From<WriterError> for ApiError {
     fn from(e: WriterError) -> ApiError {
         match e {
             WriterError::Gone => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                Code::Unavailable,
                 "the service is shutting down; try again shortly",
             ),
             WriterError::Publish(e) => ApiError::from(e),

@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::ApiError;
 use super::params;
-use crate::archive::{ChangeWindow, PublicPaper, PublicRendition, Status};
+use crate::archive::{ChangeWindow, PublicPaper, PublicRendition};
 use crate::model::Date;
+use crate::model::Status;
 use crate::search::IndexDoc;
 
 const VERSION: &str = "https://schema.oparl.org/1.1/";

@@ -7,6 +7,18 @@ use serde_json::{Value, json};
 
 use super::AppState;
 
+/// The `code` of the error shape: every code of the error table, each with its HTTP status
+/// and when it happens.
+fn error_codes() -> Value {
+    let names: Vec<&str> = crate::error::TABLE.iter().map(|row| row.name).collect();
+    let description = crate::error::TABLE
+        .iter()
+        .map(|row| format!("{} ({}): {}", row.name, row.http_status, row.when))
+        .collect::<Vec<_>>()
+        .join("; ");
+    json!({"type": "string", "enum": names, "description": description})
+}
+
 /// The document for the service at `base_url`.
 pub fn build(base_url: &str) -> Value {
     let mut paper = crate::model::schema();
@@ -23,9 +35,7 @@ pub fn build(base_url: &str) -> Value {
             "type": "object",
             "required": ["code", "message", "errors"],
             "properties": {
-                "code": {"type": "string", "enum": [
-                    "unauthorized", "malformed_json", "invalid_paper", "invalid_parameter",
-                    "payload_too_large", "not_found", "conflict", "unavailable", "internal"]},
+                "code": error_codes(),
                 "message": {"type": "string"},
                 "errors": {"type": "array", "items": {
                     "type": "object",

@@ -11,7 +11,8 @@ use super::AppState;
 use super::files::{self, Caching};
 use super::html::markdown;
 use super::params::SearchParams;
-use crate::archive::{PublicPaper, Status, slug};
+use crate::archive::PublicPaper;
+use crate::model::{Status, slug};
 use crate::search::{FacetCount, SearchResults, Sort};
 
 /// A page that failed: rendered as an HTML page with its status.

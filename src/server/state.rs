@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::archive::{Archive, ArchiveError, PublishError, Publisher};
+use crate::archive::{Archive, ArchiveError};
 use crate::config::{ApiToken, Settings};
 use crate::model::{Clock, Date};
+use crate::publish::{PublishError, Publisher};
 use crate::render::Renderer;
 use crate::search::{self, SearchError, SearchIndex, SearchResults};
 use crate::sign::VerifyReport;

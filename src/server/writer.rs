@@ -9,8 +9,9 @@ use std::thread::JoinHandle;
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::archive::{Created, PublishError, Publisher};
+use crate::archive::Created;
 use crate::model::Paper;
+use crate::publish::{PublishError, Publisher};
 use crate::search::SearchIndex;
 
 /// Most creations taken into one transaction.

@@ -71,17 +71,6 @@ pub enum SignError {
     KeyGeneration(String),
 }
 
-impl SignError {
-    /// True when the input (PDF, key file, password, certificate) is at fault, not the program
-    /// or the machine: the command line maps this to exit code 2.
-    pub fn is_input_fault(&self) -> bool {
-        !matches!(
-            self,
-            SignError::Write { .. } | SignError::Cms(_) | SignError::KeyGeneration(_)
-        )
-    }
-}
-
 /// Subject of a certificate as a readable distinguished name (`CN=…,O=…`).
 pub(crate) fn subject_name(cert: &x509_cert::Certificate) -> String {
     cert.tbs_certificate.subject.to_string()

@@ -263,7 +263,7 @@ pub fn tool_output(program: &str, args: &[&str]) -> (i32, String) {
 /// Copies the project's tracked records (`archive/papers/**`) into the archive root `to`.
 pub fn copy_tracked_records(to: &Path) {
     let from = root().join("archive");
-    for file in drucksache::archive::record_files(&from.join("papers")).unwrap() {
+    for file in drucksache::publish::record_files(&from.join("papers")).unwrap() {
         let target = to.join(file.strip_prefix(&from).unwrap());
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(&file, target).unwrap();

@@ -1,5 +1,5 @@
 //! Drucksachennummer schemes: `"{seq:04}/{year}"` and friends, formatting a new number and
-//! reading the parts back out of an existing one.
+//! reading the parts back out of an existing one; and a reference's URL form, its slug.
 
 use regex::Regex;
 
@@ -251,6 +251,29 @@ fn pattern(parts: &[Part]) -> Regex {
     Regex::new(&re).expect("escaped literals and fixed groups form a valid pattern")
 }
 
+/// The slug of a reference: lowercase ASCII, `/` and spaces as `-` (the archive stores it
+/// with every paper).
+pub fn slug(reference: &str) -> String {
+    reference
+        .chars()
+        .map(|c| match c {
+            '/' | ' ' => '-',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Whether `text` can be a slug at all: letters, digits, `-`, `_` and `.` (but not `..`),
+/// at most 100 characters. Anything else is not looked up.
+pub fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 100
+        && !text.contains("..")
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,6 +335,26 @@ mod tests {
         ] {
             let err = Numbering::new(paper, supplement).unwrap_err().to_string();
             assert!(err.contains(needle), "{paper} / {supplement}: {err}");
+        }
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("0310/2012"), "0310-2012");
+        assert_eq!(slug("0310/2012-1"), "0310-2012-1");
+        assert_eq!(slug("VO/12/2026"), "vo-12-2026");
+        assert!(is_slug("0310-2012") && is_slug("vo-12-2026"));
+        for bad in [
+            "",
+            "..",
+            "../etc/passwd",
+            "a/b",
+            "%2e%2e",
+            "a b",
+            "ä",
+            "x..y",
+        ] {
+            assert!(!is_slug(bad), "{bad}");
         }
     }
 }

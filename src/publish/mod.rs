@@ -1,0 +1,190 @@
+//! The publish layer, above the archive, the renderer, the signer and the search index: a
+//! [`Publisher`] is an open archive plus what turns a paper into its stored PDF
+//! (validated paper → allocate → render → sign → store → commit → index), and the home of
+//! work over many stored papers.
+//!
+//! - `mod.rs`: [`Publisher`] (create, add renditions, withdraw) and [`PublishError`];
+//! - `produce.rs`: the signing key and what the archive stores of one render;
+//! - `index.rs`: keeping the search index in step with the archive, rebuilding it, and
+//!   comparing both for `check`;
+//! - `import.rs`: the tracked records under `papers/` that the database does not have yet.
+
+mod import;
+mod index;
+mod produce;
+
+use std::sync::Arc;
+
+use crate::archive::{AddedRendition, Archive, ArchiveError, Created, Origin};
+use crate::config::Settings;
+use crate::model::{Clock, Paper};
+use crate::render::{RenderOptions, Renderer};
+use crate::search::SearchError;
+use crate::sign::{SignError, Signer};
+pub use import::{ImportReport, record_files};
+pub use index::index_problems;
+use produce::produced;
+
+/// An archive with its renderer and signer (each built only when something needs it).
+pub struct Publisher {
+    archive: Archive,
+    settings: Settings,
+    renderer: Option<Arc<Renderer>>,
+    /// The signing key and whether it is the archive's development key.
+    signer: Option<(Signer, bool)>,
+    /// What "today" is: which papers are published.
+    clock: Clock,
+}
+
+impl Publisher {
+    /// Opens the archive of `settings`, imports the tracked records it does not have yet and
+    /// brings the search index up to the archive (see [`Publisher::sync_index`]).
+    pub fn open(settings: &Settings) -> Result<Publisher, PublishError> {
+        Publisher::open_with_clock(settings, Clock::system())
+    }
+
+    /// [`Publisher::open`] with the day from `clock`.
+    pub fn open_with_clock(settings: &Settings, clock: Clock) -> Result<Publisher, PublishError> {
+        let archive = Archive::open(&settings.archive, settings.numbering.clone())?;
+        let mut publisher = Publisher {
+            archive,
+            settings: settings.clone(),
+            renderer: None,
+            signer: None,
+            clock,
+        };
+        let report = publisher.import_tracked()?;
+        for reference in &report.imported {
+            tracing::info!("imported the tracked record of {reference}");
+        }
+        for refusal in &report.refused {
+            tracing::warn!("not imported: {refusal}");
+        }
+        publisher.keep_index_in_step();
+        Ok(publisher)
+    }
+
+    /// The clock that says which papers are published today.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn archive(&self) -> &Archive {
+        &self.archive
+    }
+
+    pub fn archive_mut(&mut self) -> &mut Archive {
+        &mut self.archive
+    }
+
+    /// The renderer, built on first use.
+    pub fn renderer(&mut self) -> Result<&Arc<Renderer>, PublishError> {
+        if self.renderer.is_none() {
+            self.renderer = Some(Arc::new(Renderer::new(
+                self.settings.letterhead.clone(),
+                self.settings.template_dir.as_deref(),
+            )?));
+        }
+        Ok(self.renderer.as_ref().expect("just built"))
+    }
+
+    /// The renderer, shared with whoever else renders in this process (the service's
+    /// previews), so that fonts, templates and caches exist once.
+    pub fn share_renderer(&mut self) -> Result<Arc<Renderer>, PublishError> {
+        Ok(Arc::clone(self.renderer()?))
+    }
+
+    /// Numbers, renders, signs and stores a validated paper (see [`Archive::create`]), then
+    /// indexes it.
+    pub fn create(&mut self, paper: Paper) -> Result<Created, PublishError> {
+        let created = self.create_from(paper, Origin::New)?;
+        let created = created.expect("Archive::create returns None only for imports");
+        self.keep_index_in_step();
+        Ok(created)
+    }
+
+    /// Numbers, renders (on all cores), signs and stores many papers, all or nothing, in one
+    /// transaction (see [`Archive::create_all`]), then indexes them.
+    pub fn create_all(&mut self, papers: Vec<Paper>) -> Result<Vec<Created>, PublishError> {
+        self.renderer()?;
+        self.signer()?;
+        let renderer = self.renderer.as_ref().expect("built above");
+        let signer = self.signer.as_ref().expect("loaded above");
+        let items = papers.into_iter().map(|p| (p, Origin::New)).collect();
+        let created: Vec<Created> = self
+            .archive
+            .create_all(items, |numbered| {
+                renderer
+                    .render_all(numbered, &RenderOptions::default())
+                    .into_iter()
+                    .map(|result| produced(renderer, signer, result))
+                    .collect()
+            })?
+            .into_iter()
+            .flatten()
+            .collect();
+        self.keep_index_in_step();
+        Ok(created)
+    }
+
+    /// Renders the stored records of `references` again with the current templates and
+    /// program, signs them and adds each PDF as its paper's newest rendition, all or nothing,
+    /// in one transaction (see [`Archive::add_renditions`]); earlier renditions stay.
+    pub fn add_renditions(
+        &mut self,
+        references: &[String],
+    ) -> Result<Vec<AddedRendition>, PublishError> {
+        self.renderer()?;
+        self.signer()?;
+        let renderer = self.renderer.as_ref().expect("built above");
+        let signer = self.signer.as_ref().expect("loaded above");
+        let added = self.archive.add_renditions(references, |papers| {
+            renderer
+                .render_all(papers, &RenderOptions::default())
+                .into_iter()
+                .map(|result| produced(renderer, signer, result))
+                .collect()
+        })?;
+        self.keep_index_in_step();
+        Ok(added)
+    }
+
+    fn create_from(
+        &mut self,
+        paper: Paper,
+        origin: Origin,
+    ) -> Result<Option<Created>, PublishError> {
+        self.renderer()?;
+        self.signer()?;
+        let renderer = self.renderer.as_ref().expect("built above");
+        let signer = self.signer.as_ref().expect("loaded above");
+        let produce = |paper: &Paper| {
+            produced(
+                renderer,
+                signer,
+                renderer.render(paper, &RenderOptions::default()),
+            )
+        };
+        Ok(self.archive.create(paper, origin, produce)?)
+    }
+
+    /// Withdraws a paper and marks it in the search index.
+    pub fn withdraw(&mut self, reference: &str, reason: &str) -> Result<(), PublishError> {
+        self.archive.withdraw(reference, reason)?;
+        self.keep_index_in_step();
+        Ok(())
+    }
+}
+
+/// Why publishing failed. Nothing was stored and no number was used.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
+    #[error(transparent)]
+    Sign(#[from] SignError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
