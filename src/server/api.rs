@@ -8,16 +8,16 @@ use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, FieldProblem};
 use super::files::{self, Caching};
 use super::params::{self, SearchParams};
-use crate::archive::{ArchiveError, Created, Event, ListFilter, Summary};
+use crate::archive::{ArchiveError, Created, ListFilter, Summary};
 use crate::error::Code;
-use crate::model::{Format, InputError, Kind, MAX_INPUT_BYTES, Paper, SourceText, slug};
+use crate::model::{Format, InputError, Kind, MAX_INPUT_BYTES, Paper, SourceText, Status, slug};
 use crate::render::RenderOptions;
 
 /// The JSON body as bytes: 415 unless it is sent as `application/json` (with or without
@@ -182,7 +182,7 @@ pub async fn withdraw(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WithdrawnBody>, ApiError> {
     let body = body_bytes(&headers, body)?;
     let request: WithdrawBody = serde_json::from_slice(&body).map_err(|e| {
         if e.is_data() {
@@ -197,10 +197,17 @@ pub async fn withdraw(
         .withdraw(reference.clone(), request.grund)
         .await?;
     tracing::info!(caller = %caller.name, reference = %reference, "paper withdrawn");
-    Ok(Json(json!({
-        "drucksachennummer": reference,
-        "status": "withdrawn",
-    })))
+    Ok(Json(WithdrawnBody {
+        drucksachennummer: reference,
+        status: Status::Withdrawn,
+    }))
+}
+
+/// What `POST /papers/{id}/withdraw` answers.
+#[derive(Debug, Serialize)]
+pub struct WithdrawnBody {
+    drucksachennummer: String,
+    status: Status,
 }
 
 /// The reference of the paper whose slug is `id` (any paper: this is the admin API).
@@ -212,18 +219,48 @@ async fn reference_of(state: &AppState, id: String) -> Result<String, ApiError> 
         .ok_or_else(|| ApiError::not_found(format!("paper {shown}")))
 }
 
+/// A paper as the admin API lists it (and the head of `GET /papers/{id}`).
 #[derive(Debug, Serialize)]
-struct ListItem {
-    #[serde(flatten)]
-    summary: Summary,
+struct SummaryBody<'a> {
+    reference: &'a str,
+    kind: Kind,
+    date: &'a str,
+    subject: &'a str,
+    department: &'a str,
+    public: bool,
+    status: Status,
     slug: String,
+}
+
+impl<'a> SummaryBody<'a> {
+    fn of(summary: &'a Summary) -> SummaryBody<'a> {
+        SummaryBody {
+            reference: &summary.reference,
+            kind: summary.kind,
+            date: &summary.date,
+            subject: &summary.subject,
+            department: &summary.department,
+            public: summary.public,
+            status: summary.status,
+            slug: slug(&summary.reference),
+        }
+    }
+}
+
+/// What `GET /papers` answers.
+#[derive(Debug, Serialize)]
+struct ListBody<'a> {
+    gesamt: usize,
+    seite: usize,
+    pro_seite: usize,
+    vorlagen: Vec<SummaryBody<'a>>,
 }
 
 /// `GET /api/v1/papers?jahr=&art=&seite=&pro_seite=`: every paper, public or not.
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let pairs = params::pairs(raw.as_deref());
     let year = params::value(&pairs, "jahr")
         .map(|v| {
@@ -243,22 +280,18 @@ pub async fn list(
     let papers = state
         .read(move |archive| archive.list(&ListFilter { year, kind }))
         .await?;
-    let total = papers.len();
-    let items: Vec<ListItem> = papers
-        .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .map(|summary| ListItem {
-            slug: slug(&summary.reference),
-            summary,
-        })
-        .collect();
-    Ok(Json(json!({
-        "gesamt": total,
-        "seite": page,
-        "pro_seite": per_page,
-        "vorlagen": items,
-    })))
+    let body = ListBody {
+        gesamt: papers.len(),
+        seite: page,
+        pro_seite: per_page,
+        vorlagen: papers
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(SummaryBody::of)
+            .collect(),
+    };
+    Ok(Json(body).into_response())
 }
 
 /// What `GET /api/v1/papers/{id}` answers: everything the archive knows of one paper, its
@@ -266,8 +299,7 @@ pub async fn list(
 #[derive(Debug, Serialize)]
 struct PaperBody<'a> {
     #[serde(flatten)]
-    summary: &'a Summary,
-    slug: String,
+    summary: SummaryBody<'a>,
     allocated: bool,
     supplements: &'a Option<String>,
     withdrawn_reason: &'a Option<String>,
@@ -277,7 +309,15 @@ struct PaperBody<'a> {
     source_sha512: &'a str,
     imported_from: &'a Option<String>,
     renditions: Vec<RenditionBody<'a>>,
-    history: &'a [Event],
+    history: Vec<EventBody<'a>>,
+}
+
+/// One step of a paper's history in the admin API.
+#[derive(Debug, Serialize)]
+struct EventBody<'a> {
+    at: &'a str,
+    event: &'a str,
+    detail: &'a str,
 }
 
 /// One stored PDF in the admin API.
@@ -302,10 +342,13 @@ pub async fn show(
 ) -> Result<Response, ApiError> {
     let reference = reference_of(&state, id).await?;
     let d = state.read(move |archive| archive.show(&reference)).await?;
-    let slug = slug(&d.summary.reference);
-    let api = format!("{}/api/v1/papers/{slug}", state.base_url());
+    let api = format!(
+        "{}/api/v1/papers/{}",
+        state.base_url(),
+        slug(&d.summary.reference)
+    );
     let body = PaperBody {
-        summary: &d.summary,
+        summary: SummaryBody::of(&d.summary),
         allocated: d.allocated,
         supplements: &d.supplements,
         withdrawn_reason: &d.withdrawn_reason,
@@ -329,8 +372,15 @@ pub async fn show(
                 development_key: r.development_key,
             })
             .collect(),
-        history: &d.history,
-        slug,
+        history: d
+            .history
+            .iter()
+            .map(|e| EventBody {
+                at: &e.at,
+                event: &e.event,
+                detail: &e.detail,
+            })
+            .collect(),
     };
     Ok(Json(body).into_response())
 }
