@@ -61,10 +61,18 @@ pub struct Hit {
 /// Counts per value over all matching papers (not only the page).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Facets {
-    pub jahr: Vec<FacetCount>,
-    pub amt: Vec<FacetCount>,
-    pub gremium: Vec<FacetCount>,
-    pub art: Vec<FacetCount>,
+    /// Jahr, newest first.
+    #[serde(rename = "jahr")]
+    pub years: Vec<FacetCount>,
+    /// Amt: number and name.
+    #[serde(rename = "amt")]
+    pub departments: Vec<FacetCount>,
+    /// Gremium of the Beratungsfolge.
+    #[serde(rename = "gremium")]
+    pub bodies: Vec<FacetCount>,
+    /// Vorlagenart as printed.
+    #[serde(rename = "art")]
+    pub kinds: Vec<FacetCount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,14 +95,14 @@ impl SearchIndex {
         let limit = query.limit.clamp(1, MAX_LIMIT);
         let offset = query.offset;
         let (total, page, facets) = match query.sort {
-            Sort::Relevanz => collect(
+            Sort::Relevance => collect(
                 &searcher,
                 tantivy_query.as_ref(),
                 TopDocs::with_limit(limit)
                     .and_offset(offset)
                     .order_by_score(),
             ),
-            Sort::Datum => collect(
+            Sort::Date => collect(
                 &searcher,
                 tantivy_query.as_ref(),
                 TopDocs::with_limit(limit)
@@ -195,10 +203,10 @@ fn collect<T: ScoreLike>(
         total,
         page.into_iter().map(|(s, a)| (s.score(), a)).collect(),
         Facets {
-            jahr: year_counts,
-            amt: ranked(facet_counts(&departments)),
-            gremium: ranked(facet_counts(&bodies)),
-            art: ranked(facet_counts(&kinds)),
+            years: year_counts,
+            departments: ranked(facet_counts(&departments)),
+            bodies: ranked(facet_counts(&bodies)),
+            kinds: ranked(facet_counts(&kinds)),
         },
     ))
 }
@@ -237,4 +245,23 @@ fn facet_counts(counts: &FacetCounts) -> Vec<FacetCount> {
 fn ranked(mut counts: Vec<FacetCount>) -> Vec<FacetCount> {
     counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON names are what API clients and `search --json` read: German.
+    #[test]
+    fn facets_keep_their_german_names() {
+        let facets = Facets::default();
+        let json = serde_json::to_string(&facets).unwrap();
+        assert_eq!(json, r#"{"jahr":[],"amt":[],"gremium":[],"art":[]}"#);
+        let count = FacetCount {
+            value: "2012".into(),
+            count: 3,
+        };
+        let json = serde_json::to_string(&count).unwrap();
+        assert_eq!(json, r#"{"wert":"2012","anzahl":3}"#);
+    }
 }
