@@ -86,7 +86,7 @@ fn queries() -> Vec<Query> {
     }
     for text in ["Sanierung", "Konzept", "Haushalt", "Grundschule", "Halle"] {
         let mut q = Query::new(text);
-        q.sort = Sort::Datum;
+        q.sort = Sort::Date;
         q.offset = 20;
         out.push(q);
     }

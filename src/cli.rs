@@ -129,14 +129,18 @@ pub struct SearchArgs {
     #[arg(long, value_name = "DATUM")]
     pub bis: Option<String>,
     /// Order: by relevance, or newest first.
-    #[arg(long, value_enum, default_value_t = SortArg::Relevanz)]
+    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
     pub sort: SortArg,
 }
 
+/// `--sort` (Sortierung): the values are German, as on the search page. (No doc comments on
+/// the variants: clap would print them in `--help`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SortArg {
-    Relevanz,
-    Datum,
+    #[value(name = "relevanz")]
+    Relevance,
+    #[value(name = "datum")]
+    Date,
 }
 
 #[derive(Debug, Args)]

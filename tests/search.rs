@@ -384,18 +384,18 @@ fn filters_and_facets() {
     let count = |list: &[drucksache::search::FacetCount], v: &str| {
         list.iter().find(|c| c.value == v).map(|c| c.count)
     };
-    assert_eq!(count(&r.facets.jahr, "2012"), Some(3));
-    assert_eq!(count(&r.facets.jahr, "2013"), Some(2));
-    assert_eq!(r.facets.jahr[0].value, "2013", "newest year first");
+    assert_eq!(count(&r.facets.years, "2012"), Some(3));
+    assert_eq!(count(&r.facets.years, "2013"), Some(2));
+    assert_eq!(r.facets.years[0].value, "2013", "newest year first");
     assert_eq!(
-        count(&r.facets.amt, "55 Fachbereich Jugend und Soziales"),
+        count(&r.facets.departments, "55 Fachbereich Jugend und Soziales"),
         Some(3)
     );
-    assert_eq!(count(&r.facets.gremium, "Integrationsrat"), Some(1));
-    assert_eq!(count(&r.facets.gremium, "Rat der Stadt Hagen"), Some(4));
-    assert_eq!(count(&r.facets.art, "Beschlussvorlage"), Some(3));
-    assert_eq!(count(&r.facets.art, "Mitteilungsvorlage"), Some(1));
-    assert_eq!(count(&r.facets.art, "Ergänzungsvorlage"), Some(1));
+    assert_eq!(count(&r.facets.bodies, "Integrationsrat"), Some(1));
+    assert_eq!(count(&r.facets.bodies, "Rat der Stadt Hagen"), Some(4));
+    assert_eq!(count(&r.facets.kinds, "Beschlussvorlage"), Some(3));
+    assert_eq!(count(&r.facets.kinds, "Mitteilungsvorlage"), Some(1));
+    assert_eq!(count(&r.facets.kinds, "Ergänzungsvorlage"), Some(1));
 }
 
 #[test]
@@ -403,7 +403,7 @@ fn sort_by_date_and_pagination() {
     let dir = tempfile::tempdir().unwrap();
     let index = analyzer_index(dir.path());
     let mut q = Query::new("");
-    q.sort = Sort::Datum;
+    q.sort = Sort::Date;
     q.limit = 5;
     let first = index.search(&q).unwrap();
     assert_eq!(first.total, 12);
@@ -641,13 +641,13 @@ fn non_public_papers_never_leak() {
     // Counts and facets over everything contain only the public papers.
     let all = search(&index, "");
     assert_eq!(all.total, 5);
-    let facet_total: u64 = all.facets.jahr.iter().map(|c| c.count).sum();
+    let facet_total: u64 = all.facets.years.iter().map(|c| c.count).sum();
     assert_eq!(facet_total, 5);
     let r = search(&index, "jahr:2012");
     assert_eq!(r.total, 3, "0412/2012 is from 2012 but not public");
     // With date sort and pagination too.
     let mut q = Query::new("Quellenweg");
-    q.sort = Sort::Datum;
+    q.sort = Sort::Date;
     q.offset = 0;
     assert_eq!(index.search(&q).unwrap().total, 0);
 

@@ -71,7 +71,7 @@ fuzz_target!(
         let _ = parse_date(text);
 
         let index = index();
-        for sort in [Sort::Relevanz, Sort::Datum] {
+        for sort in [Sort::Relevance, Sort::Date] {
             let mut query = Query::new(text);
             query.sort = sort;
             if let Ok(results) = index.search(&query) {

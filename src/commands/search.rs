@@ -124,8 +124,8 @@ fn query_of(args: &SearchArgs) -> anyhow::Result<Query> {
         text: args.query.join(" "),
         filters,
         sort: match args.sort {
-            SortArg::Relevanz => Sort::Relevanz,
-            SortArg::Datum => Sort::Datum,
+            SortArg::Relevance => Sort::Relevance,
+            SortArg::Date => Sort::Date,
         },
         limit: args.limit,
         offset,
@@ -186,10 +186,10 @@ fn text(query: &Query, results: &SearchResults, terminal: bool) -> String {
             format!("  {name}: {}\n", values.join(" · "))
         };
         out.push_str("\nFacetten:\n");
-        out.push_str(&list("Jahr", &results.facets.jahr));
-        out.push_str(&list("Amt", &results.facets.amt));
-        out.push_str(&list("Gremium", &results.facets.gremium));
-        out.push_str(&list("Art", &results.facets.art));
+        out.push_str(&list("Jahr", &results.facets.years));
+        out.push_str(&list("Amt", &results.facets.departments));
+        out.push_str(&list("Gremium", &results.facets.bodies));
+        out.push_str(&list("Art", &results.facets.kinds));
     }
     if let Some(suggestion) = &results.suggestion {
         out.push_str(&format!("\nMeinten Sie: „{suggestion}“?\n"));

@@ -4,27 +4,34 @@
 //! - [`schema`]: the fields, their analysis, the schema version, reference normalisation.
 //! - [`document`]: [`IndexDoc`], what the index knows of a paper.
 //! - [`query`]: what users type, parsed (never fails).
-//! - [`index`]: [`SearchIndex`]: open/rebuild/add/search, facets, snippets, suggestions.
+//! - [`index`]: [`SearchIndex`]: open/create/rebuild, add, sync mark, entries, the writer.
+//! - [`compile`]: a parsed query as one tantivy query (words, phrases, prefixes, filters).
+//! - [`results`]: [`SearchIndex::search`] and what it returns: hits, facet counts.
+//! - [`snippet`]: the piece of a hit's text that matched, its words marked.
+//! - [`suggest`]: "Meinten Sie": a corrected query when nothing was found.
 //!
 //! **Invariant: non-public papers never enter the index.** [`SearchIndex::add`] and
 //! [`SearchIndex::rebuild`] check [`IndexDoc::is_publishable`] themselves, so every public
 //! route (hits, counts, facets, snippets, suggestions) can only ever see public papers.
 
 pub mod analyzer;
+pub mod compile;
 pub mod compound;
 pub mod document;
 pub mod index;
 pub mod query;
+pub mod results;
 pub mod schema;
+pub mod snippet;
+pub mod suggest;
 
 use std::path::PathBuf;
 
 pub use document::{IndexDoc, Status};
-pub use index::{
-    Added, FacetCount, Facets, Hit, IndexEntry, MAX_LIMIT, RebuildStats, SearchIndex,
-    SearchResults, Snippet, SyncMark,
-};
+pub use index::{Added, IndexEntry, RebuildStats, SearchIndex, SyncMark};
 pub use query::{Filters, Query, QueryError, Sort};
+pub use results::{FacetCount, Facets, Hit, MAX_LIMIT, SearchResults};
+pub use snippet::Snippet;
 
 /// Why the index could not be used. What users type is never an error.
 #[derive(Debug, thiserror::Error)]

@@ -8,15 +8,16 @@ use serde::Serialize;
 
 use crate::model::Date;
 
-/// How results are ordered.
+/// How results are ordered (Sortierung).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
 pub enum Sort {
-    /// Best match first.
+    /// Relevanz: best match first.
     #[default]
-    Relevanz,
-    /// Newest paper first.
-    Datum,
+    #[serde(rename = "relevanz")]
+    Relevance,
+    /// Datum: newest paper first.
+    #[serde(rename = "datum")]
+    Date,
 }
 
 /// A search request: the text as typed plus filters given separately (CLI flags, form fields).
@@ -38,7 +39,7 @@ impl Query {
         Query {
             text: text.into(),
             filters: Filters::default(),
-            sort: Sort::Relevanz,
+            sort: Sort::Relevance,
             limit: 10,
             offset: 0,
         }
@@ -437,6 +438,13 @@ mod tests {
         assert_eq!(e.parameter(), "gremium");
         assert!(!parse("Sporthalle Emst").is_heavy());
         assert!(parse("Kita*").is_heavy() && parse(&words(7)).is_heavy());
+    }
+
+    /// The serialized names are German, as users give them.
+    #[test]
+    fn sort_keeps_its_german_names() {
+        let names = [Sort::Relevance, Sort::Date].map(|s| serde_json::to_string(&s).unwrap());
+        assert_eq!(names, [r#""relevanz""#, r#""datum""#]);
     }
 
     fn word(w: &str) -> Clause {

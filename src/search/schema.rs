@@ -7,6 +7,7 @@ use tantivy::schema::{
 };
 
 use super::analyzer::names;
+use crate::model::Date;
 
 /// Bump on any change to the schema or the analyzers: an index with another version is
 /// deleted and rebuilt from the archive.
@@ -178,6 +179,11 @@ pub fn build() -> (Schema, Fields) {
         facet_kind: b.add_facet_field("facette_art", FacetOptions::default()),
     };
     (b.build(), fields)
+}
+
+/// A date as the number the `datum` field holds: `YYYYMMDD`.
+pub fn date_number(date: Date) -> u64 {
+    date.year() as u64 * 10000 + u64::from(date.month()) * 100 + u64::from(date.day())
 }
 
 /// The Drucksachennummer as looked up: lower-case, without spaces, and without leading zeros

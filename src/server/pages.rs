@@ -150,7 +150,7 @@ pub async fn search(
         Err(e) => page.error = Some(e.message),
         Ok(mut query) => {
             if query.text.trim().is_empty() && params.sortierung.is_none() {
-                query.sort = Sort::Datum;
+                query.sort = Sort::Date;
             }
             let per_page = query.limit;
             match state.search(query).await {
@@ -206,13 +206,13 @@ fn view(params: &SearchParams, results: &SearchResults, per_page: usize) -> Sear
             }
         };
     let facets = vec![
-        facet("Jahr", "jahr", &results.facets.jahr, &params.jahr),
-        facet("Vorlagenart", "art", &results.facets.art, &params.art),
-        facet("Amt", "amt", &results.facets.amt, &params.amt),
+        facet("Jahr", "jahr", &results.facets.years, &params.jahr),
+        facet("Vorlagenart", "art", &results.facets.kinds, &params.art),
+        facet("Amt", "amt", &results.facets.departments, &params.amt),
         facet(
             "Gremium",
             "gremium",
-            &results.facets.gremium,
+            &results.facets.bodies,
             &params.gremium,
         ),
     ]

@@ -123,8 +123,8 @@ impl SearchParams {
         filters.date_from = day("von", &self.von)?;
         filters.date_to = day("bis", &self.bis)?;
         let sort = match self.sortierung.as_deref() {
-            None | Some("relevanz") => Sort::Relevanz,
-            Some("datum") => Sort::Datum,
+            None | Some("relevanz") => Sort::Relevance,
+            Some("datum") => Sort::Date,
             Some(other) => {
                 return Err(ApiError::parameter(
                     "sortierung",
