@@ -128,7 +128,10 @@ fn main() {
             IndexDoc::from_paper(&p, &reference)
         })
         .collect();
-    let public = docs.iter().filter(|d| d.public).count();
+    let public = docs
+        .iter()
+        .filter(|d| d.release != drucksache::model::Release::Never)
+        .count();
 
     let mut index = SearchIndex::open_or_create_on(&index_dir, today).unwrap();
     let start = Instant::now();

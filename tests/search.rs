@@ -475,12 +475,9 @@ fn withdrawn_papers_are_found_and_marked() {
         "Baumfällung im Stadtpark",
         "Bäume.",
     );
-    let index = index_of(
-        dir.path(),
-        vec![doc(&p).with_status(Status::Zurueckgezogen)],
-    );
+    let index = index_of(dir.path(), vec![doc(&p).with_status(Status::Withdrawn)]);
     let r = search(&index, "Baumfällung");
-    assert_eq!(r.hits[0].status, Status::Zurueckgezogen);
+    assert_eq!(r.hits[0].status, Status::Withdrawn);
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["treffer"][0]["status"], "zurueckgezogen");
 }

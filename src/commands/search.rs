@@ -161,7 +161,7 @@ fn text(query: &Query, results: &SearchResults, terminal: bool) -> String {
             date,
             hit.kind,
             hit.department,
-            if hit.status == search::Status::Zurueckgezogen {
+            if hit.status == search::Status::Withdrawn {
                 "  [zurückgezogen]"
             } else {
                 ""

@@ -125,7 +125,7 @@ pub fn index_problems(archive: &Archive, today: Date) -> Result<Vec<String>, Pub
     for (paper, status) in archive.records()? {
         let doc = index_doc(&paper, status);
         let entry = held.remove(&doc.reference);
-        let withdrawn = doc.status == search::Status::Zurueckgezogen;
+        let withdrawn = doc.status == Status::Withdrawn;
         match (doc.is_publishable(today), entry) {
             (true, None) => problems.push(format!(
                 "{}: public, but missing from the search index (run `drucksache reindex`)",
@@ -160,9 +160,5 @@ pub fn index_problems(archive: &Archive, today: Date) -> Result<Vec<String>, Pub
 /// What the search index gets of an archived paper.
 fn index_doc(paper: &Paper, status: Status) -> IndexDoc {
     let reference = paper.reference.as_deref().unwrap_or_default();
-    let doc = IndexDoc::from_paper(paper, reference);
-    match status {
-        Status::Active => doc,
-        Status::Withdrawn => doc.with_status(search::Status::Zurueckgezogen),
-    }
+    IndexDoc::from_paper(paper, reference).with_status(status)
 }

@@ -1,33 +1,17 @@
 //! [`IndexDoc`]: what the index knows of one paper, built from a [`Paper`] and what the
 //! archive adds (its Drucksachennummer, the text extracted from an imported PDF, its status).
 
-use serde::Serialize;
-
 use crate::model::richtext;
-use crate::model::{Date, Kind, Paper};
-
-/// Status of a paper in the archive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    #[default]
-    Aktiv,
-    /// Withdrawn (zurückgezogen): still findable, marked in every hit, because citizens look
-    /// for what happened to a paper they heard of.
-    Zurueckgezogen,
-}
+use crate::model::{Date, Kind, Paper, Release, Status};
 
 /// One paper as the index sees it. Build it with [`IndexDoc::from_paper`].
 #[derive(Debug, Clone)]
 pub struct IndexDoc {
     /// Drucksachennummer as written.
     pub reference: String,
-    /// Whether the paper may be shown to the public: `oeffentlich = true` and either
-    /// `verfuegung.veroeffentlichung = true` or publication blocked only until a date
-    /// (`gesperrt_bis`). A paper that is not is never indexed.
-    pub public: bool,
-    /// Publication blocked up to and including this date: not indexed before the day after.
-    pub blocked_until: Option<Date>,
+    /// From when the public may see the paper ([`Paper::published_from`]): a paper is not
+    /// indexed before that day, and never when it is never released.
+    pub release: Release,
     pub kind: Kind,
     pub date: Date,
     pub department_number: String,
@@ -74,9 +58,7 @@ impl IndexDoc {
         }
         IndexDoc {
             reference: reference.to_string(),
-            public: paper.public
-                && (paper.routing.publish || paper.routing.blocked_until.is_some()),
-            blocked_until: paper.routing.blocked_until,
+            release: paper.published_from(),
             kind: paper.kind,
             date: paper.date,
             department_number: paper.department.number.clone(),
@@ -102,7 +84,7 @@ impl IndexDoc {
                 .map(|s| format!("{}, {}", s.name, s.function))
                 .collect(),
             text: None,
-            status: Status::Aktiv,
+            status: Status::Active,
             fingerprint: fingerprint(paper),
         }
     }
@@ -120,7 +102,7 @@ impl IndexDoc {
 
     /// Whether the paper may be in the public index on `today`.
     pub fn is_publishable(&self, today: Date) -> bool {
-        self.public && self.blocked_until.is_none_or(|until| today > until)
+        self.release.is_published_on(today)
     }
 }
 

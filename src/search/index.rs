@@ -10,11 +10,12 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use super::SearchError;
 use super::analyzer;
-use super::document::{IndexDoc, Status};
+use super::document::IndexDoc;
 use super::schema::{
     self, Fields, Level, SCHEMA_VERSION, TextField, date_number, normalize_reference,
 };
 use crate::model::Date;
+use crate::model::Status;
 
 /// Name of the file that marks a complete index of our schema version.
 const MARKER: &str = "drucksache-index";
@@ -402,7 +403,7 @@ fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
     let date = doc.date;
     d.add_u64(f.date, date_number(date));
     d.add_u64(f.year, date.year() as u64);
-    d.add_u64(f.withdrawn, u64::from(doc.status == Status::Zurueckgezogen));
+    d.add_u64(f.withdrawn, u64::from(doc.status == Status::Withdrawn));
     d.add_text(f.fingerprint, &doc.fingerprint);
     d.add_facet(f.facet_year, Facet::from_path([date.year().to_string()]));
     d.add_facet(f.facet_department, Facet::from_path([department]));

@@ -27,7 +27,8 @@ pub mod suggest;
 
 use std::path::PathBuf;
 
-pub use document::{IndexDoc, Status};
+pub use crate::model::Status;
+pub use document::IndexDoc;
 pub use index::{Added, IndexEntry, RebuildStats, SearchIndex, SyncMark};
 pub use query::{Filters, Query, QueryError, Sort};
 pub use results::{FacetCount, Facets, Hit, MAX_LIMIT, SearchResults};

@@ -8,12 +8,11 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
 use super::SearchError;
 use super::compile::QueryBuilder;
-use super::document::Status;
 use super::index::{SearchIndex, tantivy_error};
 use super::query::{Query, Sort};
 use super::schema::TextField;
 use super::snippet::{Highlighter, Snippet};
-use crate::model::Kind;
+use crate::model::{Kind, Status};
 
 /// Largest page.
 pub const MAX_LIMIT: usize = 100;
@@ -51,6 +50,9 @@ pub struct Hit {
     /// Amt: number and name.
     #[serde(rename = "amt")]
     pub department: String,
+    /// `aktiv` or `zurueckgezogen`: a withdrawn paper stays findable, marked in every hit,
+    /// because citizens look for what happened to a paper they heard of.
+    #[serde(serialize_with = "status_word")]
     pub status: Status,
     #[serde(rename = "relevanz")]
     pub score: f32,
@@ -81,6 +83,14 @@ pub struct FacetCount {
     pub value: String,
     #[serde(rename = "anzahl")]
     pub count: u64,
+}
+
+/// The status as the results name it (German, what users and API clients see).
+fn status_word<S: serde::Serializer>(status: &Status, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(match status {
+        Status::Active => "aktiv",
+        Status::Withdrawn => "zurueckgezogen",
+    })
 }
 
 impl SearchIndex {
@@ -155,9 +165,9 @@ impl SearchIndex {
             kind: kind_of(&kind_key).map_or(kind_key, |k| k.label().to_string()),
             department: text(f.stored(TextField::Department)),
             status: if doc.get_first(f.withdrawn).and_then(|v| v.as_u64()) == Some(1) {
-                Status::Zurueckgezogen
+                Status::Withdrawn
             } else {
-                Status::Aktiv
+                Status::Active
             },
             score,
             snippet: highlighter.snippet(|field| text(f.stored(field))),

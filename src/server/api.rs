@@ -19,6 +19,7 @@ use crate::archive::{ArchiveError, Created, ListFilter, Summary};
 use crate::error::Code;
 use crate::model::{Format, InputError, Kind, MAX_INPUT_BYTES, Paper, SourceText, Status, slug};
 use crate::render::RenderOptions;
+use crate::search::{Facets, Hit};
 
 /// The JSON body as bytes: 415 unless it is sent as `application/json` (with or without
 /// parameters such as `charset=utf-8`), 413 in the API's error shape when over the limit.
@@ -476,24 +477,50 @@ pub async fn preview(
         .into_response())
 }
 
+/// What `GET /api/v1/search` answers: the results as the search names them, each hit with
+/// the URL of its page.
+#[derive(Debug, Serialize)]
+struct SearchBody<'a> {
+    gesamt: usize,
+    offset: usize,
+    limit: usize,
+    treffer: Vec<HitBody<'a>>,
+    facetten: &'a Facets,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vorschlag: Option<&'a str>,
+}
+
+/// One hit of the search API.
+#[derive(Debug, Serialize)]
+struct HitBody<'a> {
+    #[serde(flatten)]
+    hit: &'a Hit,
+    url: String,
+}
+
 /// `GET /api/v1/search`: the public search (same parameters as the search page).
 pub async fn search(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = SearchParams::from_query(raw.as_deref()).to_query()?;
     let results = state.search(query).await?;
-    let mut value = serde_json::to_value(&results).map_err(ApiError::internal)?;
-    if let Some(hits) = value["treffer"].as_array_mut() {
-        for (hit, found) in hits.iter_mut().zip(&results.hits) {
-            hit["url"] = Value::String(format!(
-                "{}/vorlagen/{}",
-                state.base_url(),
-                slug(&found.reference)
-            ));
-        }
-    }
-    Ok(Json(value))
+    let body = SearchBody {
+        gesamt: results.total,
+        offset: results.offset,
+        limit: results.limit,
+        treffer: results
+            .hits
+            .iter()
+            .map(|hit| HitBody {
+                hit,
+                url: format!("{}/vorlagen/{}", state.base_url(), slug(&hit.reference)),
+            })
+            .collect(),
+        facetten: &results.facets,
+        vorschlag: results.suggestion.as_deref(),
+    };
+    Ok(Json(body).into_response())
 }
 
 /// Unknown routes under `/api/v1` and `/oparl/v1`.

@@ -176,7 +176,7 @@ fn view(params: &SearchParams, results: &SearchResults, per_page: usize) -> Sear
             date: crate::model::Date::parse_iso(&hit.date)
                 .map_or_else(|| hit.date.clone(), |d| d.german()),
             department: hit.department.clone(),
-            withdrawn: hit.status == crate::search::Status::Zurueckgezogen,
+            withdrawn: hit.status == Status::Withdrawn,
             snippet: hit.snippet.as_ref().map(|s| {
                 escape(&s.marked("\u{E000}", "\u{E001}"))
                     .replace('\u{E000}', "<mark>")
