@@ -9,8 +9,7 @@ use super::UsageError;
 use crate::cli::{DemoCorpusArgs, SearchArgs, SortArg};
 use crate::config::Settings;
 use crate::publish::Publisher;
-use crate::search::query::{parse_date, parse_years};
-use crate::search::{self, Filters, Query, SearchIndex, SearchResults, Sort};
+use crate::search::{self, Query, Request, SearchIndex, SearchResults, Sort};
 
 pub fn search(settings: &Settings, args: &SearchArgs) -> anyhow::Result<()> {
     let query = query_of(args)?;
@@ -77,35 +76,26 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
+/// The search the arguments ask for: the [`Request`] of the flags named like the service's
+/// parameters (`--jahr`, `--von`, …), then `--sort` (checked by clap) and the paging.
 fn query_of(args: &SearchArgs) -> anyhow::Result<Query> {
-    let mut filters = Filters {
+    let request = Request {
+        text: args.query.join(" "),
+        kind: args.art.clone(),
+        years: args.jahr.clone(),
         department: args.amt.clone(),
         body: args.gremium.clone(),
-        kind: args.art.clone(),
-        ..Filters::default()
+        date_from: args.von.clone(),
+        date_to: args.bis.clone(),
+        sort: None, // `--sort` is a clap enum, set below
     };
-    if let Some(jahr) = &args.jahr {
-        filters.years = Some(parse_years(jahr).ok_or_else(|| {
-            UsageError(format!(
-                "--jahr {jahr}: give a year (2012) or years (2012..2014)"
-            ))
-        })?);
-    }
-    let day = |flag: &str, value: &Option<String>| -> anyhow::Result<_> {
-        value
-            .as_deref()
-            .map(|v| {
-                parse_date(v).ok_or_else(|| {
-                    UsageError(format!(
-                        "--{flag} {v}: give a date as YYYY-MM-DD or TT.MM.JJJJ"
-                    ))
-                })
-            })
-            .transpose()
-            .map_err(Into::into)
+    let mut query = request
+        .to_query()
+        .map_err(|e| UsageError(format!("--{} {}", e.parameter, e.message)))?;
+    query.sort = match args.sort {
+        SortArg::Relevance => Sort::Relevance,
+        SortArg::Date => Sort::Date,
     };
-    filters.date_from = day("von", &args.von)?;
-    filters.date_to = day("bis", &args.bis)?;
     if args.limit == 0 || args.limit > search::MAX_LIMIT {
         return Err(UsageError(format!(
             "--limit {}: give 1 to {}",
@@ -114,22 +104,14 @@ fn query_of(args: &SearchArgs) -> anyhow::Result<Query> {
         ))
         .into());
     }
-    let offset = match (args.offset, args.seite) {
+    query.limit = args.limit;
+    query.offset = match (args.offset, args.seite) {
         (Some(o), _) => o,
         (None, Some(0)) => return Err(UsageError("--seite counts from 1".into()).into()),
         (None, Some(page)) => (page - 1) * args.limit,
         (None, None) => 0,
     };
-    Ok(Query {
-        text: args.query.join(" "),
-        filters,
-        sort: match args.sort {
-            SortArg::Relevance => Sort::Relevance,
-            SortArg::Date => Sort::Date,
-        },
-        limit: args.limit,
-        offset,
-    })
+    Ok(query)
 }
 
 /// The results as text for a person; highlights in bold on a terminal, else in »…«.

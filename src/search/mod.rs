@@ -4,6 +4,7 @@
 //! - [`schema`]: the fields, their analysis, the schema version, reference normalisation.
 //! - [`document`]: [`IndexDoc`], what the index knows of a paper.
 //! - [`query`]: what users type, parsed (never fails).
+//! - [`request`]: [`Request`]: a search as the CLI and the service are given it, checked.
 //! - [`index`]: [`SearchIndex`]: open/create/rebuild, add, sync mark, entries, the writer.
 //! - [`compile`]: a parsed query as one tantivy query (words, phrases, prefixes, filters).
 //! - [`results`]: [`SearchIndex::search`] and what it returns: hits, facet counts.
@@ -20,6 +21,7 @@ pub mod compound;
 pub mod document;
 pub mod index;
 pub mod query;
+pub mod request;
 pub mod results;
 pub mod schema;
 pub mod snippet;
@@ -31,6 +33,7 @@ pub use crate::model::Status;
 pub use document::IndexDoc;
 pub use index::{Added, IndexEntry, RebuildStats, SearchIndex, SyncMark};
 pub use query::{Filters, Query, QueryError, Sort};
+pub use request::{Request, RequestError};
 pub use results::{FacetCount, Facets, Hit, MAX_LIMIT, SearchResults};
 pub use snippet::Snippet;
 

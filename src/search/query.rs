@@ -33,6 +33,18 @@ pub struct Query {
     pub offset: usize,
 }
 
+impl Sort {
+    /// The sort of this German name (`relevanz`, `datum`), as the `sortierung` parameter
+    /// gives it.
+    pub fn from_name(name: &str) -> Option<Sort> {
+        match name {
+            "relevanz" => Some(Sort::Relevance),
+            "datum" => Some(Sort::Date),
+            _ => None,
+        }
+    }
+}
+
 impl Query {
     /// The query `text`, sorted by relevance, first 10 hits.
     pub fn new(text: impl Into<String>) -> Query {

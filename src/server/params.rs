@@ -3,8 +3,7 @@
 //! read leniently (empty form fields are absent, unknown ones ignored) and checked strictly
 //! (a bad value is an error naming the parameter).
 
-use crate::search::query::{parse_date, parse_years};
-use crate::search::{Filters, MAX_LIMIT, Query, Sort};
+use crate::search::{MAX_LIMIT, Query, Request};
 
 use super::error::ApiError;
 
@@ -91,55 +90,29 @@ impl SearchParams {
         .map(|n| n as usize)
     }
 
-    /// The search these parameters ask for.
+    /// The search these parameters ask for: the [`Request`] they make, and their paging.
     pub fn to_query(&self) -> Result<Query, ApiError> {
-        let mut filters = Filters {
+        let mut query = self
+            .request()
+            .to_query()
+            .map_err(|e| ApiError::parameter(e.parameter, e.message))?;
+        query.limit = self.per_page()?;
+        query.offset = (self.page()? - 1) * query.limit;
+        Ok(query)
+    }
+
+    /// The parameters of the search itself (all but the paging).
+    fn request(&self) -> Request {
+        Request {
+            text: self.q.clone(),
+            kind: self.art.clone(),
+            years: self.jahr.clone(),
             department: self.amt.clone(),
             body: self.gremium.clone(),
-            kind: self.art.clone(),
-            ..Filters::default()
-        };
-        if let Some(jahr) = &self.jahr {
-            filters.years = Some(parse_years(jahr).ok_or_else(|| {
-                ApiError::parameter(
-                    "jahr",
-                    format!("{jahr}: give a year (2012) or years (2012..2014)"),
-                )
-            })?);
+            date_from: self.von.clone(),
+            date_to: self.bis.clone(),
+            sort: self.sortierung.clone(),
         }
-        let day = |name: &str, value: &Option<String>| {
-            value
-                .as_deref()
-                .map(|v| {
-                    parse_date(v).ok_or_else(|| {
-                        ApiError::parameter(
-                            name,
-                            format!("{v}: give a date as YYYY-MM-DD or TT.MM.JJJJ"),
-                        )
-                    })
-                })
-                .transpose()
-        };
-        filters.date_from = day("von", &self.von)?;
-        filters.date_to = day("bis", &self.bis)?;
-        let sort = match self.sortierung.as_deref() {
-            None | Some("relevanz") => Sort::Relevance,
-            Some("datum") => Sort::Date,
-            Some(other) => {
-                return Err(ApiError::parameter(
-                    "sortierung",
-                    format!("{other}: give relevanz or datum"),
-                ));
-            }
-        };
-        let limit = self.per_page()?;
-        Ok(Query {
-            text: self.q.clone(),
-            filters,
-            sort,
-            limit,
-            offset: (self.page()? - 1) * limit,
-        })
     }
 
     /// The query string of these parameters with `name` set to `value` (or removed with
