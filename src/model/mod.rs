@@ -115,6 +115,13 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in the order of the record's schema.
+    pub const ALL: [Kind; 3] = [
+        Kind::Beschlussvorlage,
+        Kind::Mitteilungsvorlage,
+        Kind::Ergaenzungsvorlage,
+    ];
+
     /// The record key, also the template's file stem.
     pub fn key(self) -> &'static str {
         match self {
@@ -139,14 +146,7 @@ impl std::str::FromStr for Kind {
 
     /// The record key (`beschlussvorlage`, …), as on the command line.
     fn from_str(s: &str) -> Result<Kind, String> {
-        [
-            Kind::Beschlussvorlage,
-            Kind::Mitteilungsvorlage,
-            Kind::Ergaenzungsvorlage,
-        ]
-        .into_iter()
-        .find(|k| k.key() == s)
-        .ok_or_else(|| {
+        Kind::ALL.into_iter().find(|k| k.key() == s).ok_or_else(|| {
             format!("{s} is not a kind (beschlussvorlage, mitteilungsvorlage, ergaenzungsvorlage)")
         })
     }

@@ -227,15 +227,11 @@ impl<'a> QueryBuilder<'a> {
         }
         if let Some(kind) = &f.kind {
             let wanted = analyzer::fold(kind);
-            let kinds: Vec<BoxQuery> = [
-                Kind::Beschlussvorlage,
-                Kind::Mitteilungsvorlage,
-                Kind::Ergaenzungsvorlage,
-            ]
-            .into_iter()
-            .filter(|k| !wanted.is_empty() && analyzer::fold(k.key()).starts_with(&wanted))
-            .map(|k| term(self.fields.kind, k.key()))
-            .collect();
+            let kinds: Vec<BoxQuery> = Kind::ALL
+                .into_iter()
+                .filter(|k| !wanted.is_empty() && analyzer::fold(k.key()).starts_with(&wanted))
+                .map(|k| term(self.fields.kind, k.key()))
+                .collect();
             out.push(((!kinds.is_empty()).then(|| should(kinds)), kind.clone()));
         }
         if let Some((from, to)) = f.years {

@@ -176,13 +176,7 @@ impl SearchIndex {
 }
 
 fn kind_of(key: &str) -> Option<Kind> {
-    [
-        Kind::Beschlussvorlage,
-        Kind::Mitteilungsvorlage,
-        Kind::Ergaenzungsvorlage,
-    ]
-    .into_iter()
-    .find(|k| k.key() == key)
+    key.parse().ok()
 }
 
 type Page = Vec<(f32, DocAddress)>;
