@@ -301,7 +301,8 @@ impl Default for Routing {
 pub struct ResolutionCopy {
     /// Amt / Eigenbetrieb number.
     #[schemars(length(max = limits::DEPARTMENT_NUMBER))]
-    pub amt: String,
+    #[serde(rename = "amt")]
+    pub department: String,
     /// Anzahl.
     #[schemars(range(max = limits::COPY_COUNT))]
     #[serde(rename = "anzahl", default, skip_serializing_if = "Option::is_none")]

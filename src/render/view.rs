@@ -199,7 +199,7 @@ impl<'a> TemplateData<'a> {
                     .copies
                     .iter()
                     .map(|c| CopyView {
-                        amt: &c.amt,
+                        amt: &c.department,
                         anzahl: c.count,
                     })
                     .collect(),
