@@ -62,12 +62,13 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
             }
             match serde_json::from_str::<Paper>(&source) {
                 Ok(paper) => {
-                    let published_from: Option<String> = row.get(6)?;
-                    if published_from != published_from_column(&paper) {
+                    let stored: Option<String> = row.get(6)?;
+                    let derived = published_from_column(&paper);
+                    if stored != derived {
                         report.problems.push(format!(
                             "{reference}: the stored publication day ({}) is not the one of its record ({})",
-                            published_from.as_deref().unwrap_or("never"),
-                            published_from_column(&paper).as_deref().unwrap_or("never"),
+                            stored.as_deref().unwrap_or("never"),
+                            derived.as_deref().unwrap_or("never"),
                         ));
                     }
                 }

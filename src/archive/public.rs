@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::read::parse_stored;
 use super::{Archive, ArchiveError, DbError};
 use crate::model::{Date, Paper, Status, is_slug};
 
@@ -298,10 +299,7 @@ impl Archive {
             )?
             .query_map(params![raw.reference, today], link)?
             .collect::<Result<_, _>>()?;
-        let status = raw
-            .status
-            .parse()
-            .map_err(|e| DbError::Corrupt(format!("{}: {e}", raw.reference)))?;
+        let status = parse_stored(&raw.reference, &raw.status)?;
         Ok(PublicPaper {
             id: raw.id,
             reference: raw.reference,

@@ -124,10 +124,7 @@ impl Archive {
             let (reference, json, status) = row?;
             let paper: Paper = serde_json::from_str(&json)
                 .map_err(|e| DbError::unreadable_record(&reference, &e))?;
-            let status = status
-                .parse()
-                .map_err(|e| DbError::Corrupt(format!("{reference}: {e}")))?;
-            out.push((paper, status));
+            out.push((paper, parse_stored(&reference, &status)?));
         }
         Ok(out)
     }
@@ -264,16 +261,24 @@ fn summary(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Summary> {
     })
 }
 
-/// A stored text column read with `FromStr` (a kind, a status): a value this program cannot
+/// A stored text value read with `FromStr` (a kind, a status): a value this program cannot
 /// read is corruption, named with the paper, never a default.
-pub(super) fn stored<T: std::str::FromStr<Err = String>>(
+pub(super) fn parse_stored<T: std::str::FromStr<Err = String>>(
+    reference: &str,
+    text: &str,
+) -> Result<T, DbError> {
+    text.parse()
+        .map_err(|e| DbError::Corrupt(format!("{reference}: {e}")))
+}
+
+/// [`parse_stored`] of column `at` inside a row's mapping.
+fn stored<T: std::str::FromStr<Err = String>>(
     r: &rusqlite::Row<'_>,
     at: usize,
     reference: &str,
 ) -> rusqlite::Result<T> {
     let text: String = r.get(at)?;
-    text.parse()
-        .map_err(|e| stored_value_error(at, DbError::Corrupt(format!("{reference}: {e}"))))
+    parse_stored(reference, &text).map_err(|e| stored_value_error(at, e))
 }
 
 /// A corrupt stored value as the error of a row's mapping; [`ArchiveError`] turns it back

@@ -3,7 +3,8 @@
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::{Archive, ArchiveError, DbError, now};
+use super::read::parse_stored;
+use super::{Archive, ArchiveError, now};
 use crate::model::Status;
 
 impl Archive {
@@ -26,9 +27,7 @@ impl Archive {
         let Some((id, status, modified_at)) = row else {
             return Err(ArchiveError::NotFound(reference.to_string()));
         };
-        let status: Status = status
-            .parse()
-            .map_err(|e| DbError::Corrupt(format!("{reference}: {e}")))?;
+        let status: Status = parse_stored(reference, &status)?;
         if status == Status::Withdrawn {
             return Err(ArchiveError::AlreadyWithdrawn {
                 reference: reference.to_string(),
