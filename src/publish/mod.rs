@@ -18,12 +18,11 @@ use std::sync::Arc;
 use crate::archive::{AddedRendition, Archive, ArchiveError, Created, Origin};
 use crate::config::Settings;
 use crate::model::{Clock, Paper};
-use crate::render::{RenderOptions, Renderer};
+use crate::render::Renderer;
 use crate::search::SearchError;
 use crate::sign::{SignError, Signer};
 pub use import::{ImportReport, record_files};
 pub use index::index_problems;
-use produce::produced;
 
 /// An archive with its renderer and signer (each built only when something needs it).
 pub struct Publisher {
@@ -106,20 +105,10 @@ impl Publisher {
     /// Numbers, renders (on all cores), signs and stores many papers, all or nothing, in one
     /// transaction (see [`Archive::create_all`]), then indexes them.
     pub fn create_all(&mut self, papers: Vec<Paper>) -> Result<Vec<Created>, PublishError> {
-        self.renderer()?;
-        self.signer()?;
-        let renderer = self.renderer.as_ref().expect("built above");
-        let signer = self.signer.as_ref().expect("loaded above");
+        let (archive, producer) = self.archive_and_producer()?;
         let items = papers.into_iter().map(|p| (p, Origin::New)).collect();
-        let created: Vec<Created> = self
-            .archive
-            .create_all(items, |numbered| {
-                renderer
-                    .render_all(numbered, &RenderOptions::default())
-                    .into_iter()
-                    .map(|result| produced(renderer, signer, result))
-                    .collect()
-            })?
+        let created: Vec<Created> = archive
+            .create_all(items, |numbered| producer.all(numbered))?
             .into_iter()
             .flatten()
             .collect();
@@ -134,17 +123,8 @@ impl Publisher {
         &mut self,
         references: &[String],
     ) -> Result<Vec<AddedRendition>, PublishError> {
-        self.renderer()?;
-        self.signer()?;
-        let renderer = self.renderer.as_ref().expect("built above");
-        let signer = self.signer.as_ref().expect("loaded above");
-        let added = self.archive.add_renditions(references, |papers| {
-            renderer
-                .render_all(papers, &RenderOptions::default())
-                .into_iter()
-                .map(|result| produced(renderer, signer, result))
-                .collect()
-        })?;
+        let (archive, producer) = self.archive_and_producer()?;
+        let added = archive.add_renditions(references, |papers| producer.all(papers))?;
         self.keep_index_in_step();
         Ok(added)
     }
@@ -154,18 +134,8 @@ impl Publisher {
         paper: Paper,
         origin: Origin,
     ) -> Result<Option<Created>, PublishError> {
-        self.renderer()?;
-        self.signer()?;
-        let renderer = self.renderer.as_ref().expect("built above");
-        let signer = self.signer.as_ref().expect("loaded above");
-        let produce = |paper: &Paper| {
-            produced(
-                renderer,
-                signer,
-                renderer.render(paper, &RenderOptions::default()),
-            )
-        };
-        Ok(self.archive.create(paper, origin, produce)?)
+        let (archive, producer) = self.archive_and_producer()?;
+        Ok(archive.create(paper, origin, |paper| producer.one(paper))?)
     }
 
     /// Withdraws a paper and marks it in the search index.

@@ -2,14 +2,29 @@
 //! key itself (the configured one, else the archive's development key).
 
 use super::{PublishError, Publisher};
-use crate::archive::{BoxError, Produced};
-use crate::render::{RenderError, Renderer};
+use crate::archive::{Archive, BoxError, Produced};
+use crate::model::Paper;
+use crate::render::{RenderError, RenderOptions, Renderer};
 use crate::sign::Signer;
 
 impl Publisher {
+    /// The archive and a [`Producer`] side by side, the renderer and the signing key built
+    /// first if needed.
+    pub(super) fn archive_and_producer(
+        &mut self,
+    ) -> Result<(&mut Archive, Producer<'_>), PublishError> {
+        self.renderer()?;
+        self.signer()?;
+        let producer = Producer {
+            renderer: self.renderer.as_ref().expect("built above"),
+            signer: self.signer.as_ref().expect("loaded above"),
+        };
+        Ok((&mut self.archive, producer))
+    }
+
     /// The signing key: the configured one, else the archive's development key (created on
     /// first use, under the write lock, with a loud warning).
-    pub(super) fn signer(&mut self) -> Result<(), PublishError> {
+    fn signer(&mut self) -> Result<(), PublishError> {
         if self.signer.is_some() {
             return Ok(());
         }
@@ -40,17 +55,36 @@ impl Publisher {
     }
 }
 
-/// What the archive stores of one render: the PDF signed now.
-pub(super) fn produced(
-    renderer: &Renderer,
-    (signer, development_key): &(Signer, bool),
-    result: Result<Vec<u8>, RenderError>,
-) -> Result<Produced, BoxError> {
-    let pdf = signer.sign(&result?, time::OffsetDateTime::now_utc())?;
-    Ok(Produced {
-        pdf,
-        template_sha512: renderer.template_sha512().to_string(),
-        signer: Some(signer.subject()),
-        development_key: *development_key,
-    })
+/// Renders and signs papers for the archive: the PDF the archive stores of each, signed now.
+pub(super) struct Producer<'a> {
+    renderer: &'a Renderer,
+    /// The signing key and whether it is the archive's development key.
+    signer: &'a (Signer, bool),
+}
+
+impl Producer<'_> {
+    /// Many papers, rendered on all cores.
+    pub(super) fn all(&self, papers: &[Paper]) -> Vec<Result<Produced, BoxError>> {
+        self.renderer
+            .render_all(papers, &RenderOptions::default())
+            .into_iter()
+            .map(|result| self.signed(result))
+            .collect()
+    }
+
+    /// One paper, on this thread.
+    pub(super) fn one(&self, paper: &Paper) -> Result<Produced, BoxError> {
+        self.signed(self.renderer.render(paper, &RenderOptions::default()))
+    }
+
+    fn signed(&self, rendered: Result<Vec<u8>, RenderError>) -> Result<Produced, BoxError> {
+        let (signer, development_key) = self.signer;
+        let pdf = signer.sign(&rendered?, time::OffsetDateTime::now_utc())?;
+        Ok(Produced {
+            pdf,
+            template_sha512: self.renderer.template_sha512().to_string(),
+            signer: Some(signer.subject()),
+            development_key: *development_key,
+        })
+    }
 }
