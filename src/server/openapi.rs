@@ -186,4 +186,21 @@ mod tests {
             );
         }
     }
+
+    /// The document lists every code an error can carry (it once lacked
+    /// `unsupported_media_type`, which the API answers).
+    #[test]
+    fn every_error_code_is_listed() {
+        let document = super::build("http://127.0.0.1");
+        let listed = &document["components"]["schemas"]["Error"]["properties"]["code"]["enum"];
+        for row in &crate::error::TABLE {
+            assert!(
+                listed.as_array().unwrap().iter().any(|c| c == row.name),
+                "{} is missing from {listed}",
+                row.name
+            );
+        }
+        let media = super::super::error::ApiError::unsupported_media_type(None);
+        assert!(listed.as_array().unwrap().iter().any(|c| c == media.code));
+    }
 }
