@@ -1,34 +1,20 @@
 //! Writing PDFs into the archive: [`Archive::create`] and [`Archive::create_all`] number,
-//! produce, store and insert new papers; [`Archive::add_renditions`] adds a newly produced PDF
-//! to papers already archived. Every write is one `BEGIN IMMEDIATE` transaction with the file
-//! store's crash protocol (see `store.rs`): a failure leaves no number used, no row, no file.
-
-use std::path::PathBuf;
+//! produce, store and insert new papers, through `store_and_commit`, the sequence every
+//! write of a PDF shares (re-rendering's `rerender.rs` too). Every write is one `BEGIN
+//! IMMEDIATE` transaction with the file store's crash protocol (see `store.rs`): a failure
+//! leaves no number used, no row, no file.
 
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
-use serde::Serialize;
 
 use super::allocate::{Number, assign};
 use super::db::published_from_column;
 use super::hooks::test_pause;
 use super::store::{FileStore, Staged, Staging};
 use super::{
-    Archive, ArchiveError, BoxError, Created, DbError, Origin, Produced, canonical_json, now,
-    settle_all, sha512_hex,
+    Archive, ArchiveError, BoxError, Created, Origin, Produced, canonical_json, now, settle_all,
+    sha512_hex,
 };
 use crate::model::{Paper, slug};
-
-/// What [`Archive::add_renditions`] stored for one paper.
-#[derive(Debug, Clone, Serialize)]
-pub struct AddedRendition {
-    /// Drucksachennummer.
-    pub reference: String,
-    /// The new rendition's row id.
-    pub id: i64,
-    /// The stored PDF.
-    pub file: PathBuf,
-    pub sha512: String,
-}
 
 impl Archive {
     /// Numbers, produces and stores a paper in one transaction: the reference is allocated
@@ -99,12 +85,12 @@ impl Archive {
             tx,
             store,
             &mut self.settling,
-            &numbered,
-            produce,
+            numbered.len(),
+            || produce(&numbered),
             &in_item,
             |tx, staged, produced| {
                 let (paper_id, number) = rows.next().expect("one file per numbered paper");
-                insert_rendition(tx, *paper_id, staged, produced, &now)?;
+                insert_rendition(tx, *paper_id, staged, produced, &now, None)?;
                 Ok(Created {
                     file: store.path(&staged.sha512),
                     sha512: staged.sha512.clone(),
@@ -118,74 +104,6 @@ impl Archive {
             .iter()
             .map(|slot| slot.as_ref().map(|_| stored.next().expect("one per row")))
             .collect())
-    }
-
-    /// Adds a newly produced PDF to each paper of `references` (all archived already), all
-    /// or nothing, in one transaction: `produce` gets their stored records (and may render
-    /// them in parallel); each new rendition becomes its paper's newest, and its history says
-    /// so (`rendered`). Earlier renditions and their files stay. An error names the item
-    /// ([`ArchiveError::Item`]) unless there is only one.
-    pub fn add_renditions(
-        &mut self,
-        references: &[String],
-        produce: impl FnOnce(&[Paper]) -> Vec<Result<Produced, BoxError>>,
-    ) -> Result<Vec<AddedRendition>, ArchiveError> {
-        let in_item = item_error(references.len() == 1);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let now = now();
-        let mut ids = Vec::with_capacity(references.len());
-        let mut papers = Vec::with_capacity(references.len());
-        for (index, reference) in references.iter().enumerate() {
-            let row: Option<(i64, String)> = tx
-                .prepare_cached("SELECT id, source_json FROM papers WHERE reference = ?1")?
-                .query_row([reference], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let Some((id, json)) = row else {
-                return Err(in_item(index, ArchiveError::NotFound(reference.clone())));
-            };
-            let paper: Paper = serde_json::from_str(&json)
-                .map_err(|e| in_item(index, DbError::unreadable_record(reference, &e).into()))?;
-            ids.push(id);
-            papers.push(paper);
-        }
-        test_pause("allocated");
-
-        let mut rows = ids.iter().zip(references);
-        let store = &self.store;
-        store_and_commit(
-            tx,
-            store,
-            &mut self.settling,
-            &papers,
-            produce,
-            &in_item,
-            |tx, staged, produced| {
-                let (paper_id, reference) = rows.next().expect("one file per paper");
-                let id = insert_rendition(tx, *paper_id, staged, produced, &now)?;
-                tx.prepare_cached(
-                    "INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, 'rendered', ?3)",
-                )?
-                .execute(params![
-                    paper_id,
-                    now,
-                    format!(
-                        "rendition {id}: templates {}, drucksache {}",
-                        short(&produced.template_sha512),
-                        crate::VERSION
-                    )
-                ])?;
-                tx.prepare_cached("UPDATE papers SET modified_at = ?2 WHERE id = ?1")?
-                    .execute(params![paper_id, now])?;
-                Ok(AddedRendition {
-                    reference: reference.clone(),
-                    id,
-                    file: store.path(&staged.sha512),
-                    sha512: staged.sha512.clone(),
-                })
-            },
-        )
     }
 }
 
@@ -204,16 +122,16 @@ fn item_error(single: bool) -> impl Fn(usize, ArchiveError) -> ArchiveError {
 }
 
 /// The steps every write shares once its rows are in `tx` (which holds the write lock):
-/// `produce` makes the PDFs of `papers` while another thread settles the earlier writes and
+/// `produce` makes the `count` PDFs while another thread settles the earlier writes and
 /// prepares the marks the files go to; the files are staged (durable before their final
 /// names), `insert` adds each one's rows in order, and the transaction commits. Any failure
 /// before the commit removes the staged files; after it, their marks wait in `settling`.
-fn store_and_commit<T>(
+pub(super) fn store_and_commit<T>(
     tx: Transaction<'_>,
     store: &FileStore,
     settling: &mut Vec<Staging>,
-    papers: &[Paper],
-    produce: impl FnOnce(&[Paper]) -> Vec<Result<Produced, BoxError>>,
+    count: usize,
+    produce: impl FnOnce() -> Vec<Result<Produced, BoxError>>,
     in_item: &impl Fn(usize, ArchiveError) -> ArchiveError,
     mut insert: impl FnMut(&Transaction<'_>, &Staged, &Produced) -> Result<T, ArchiveError>,
 ) -> Result<Vec<T>, ArchiveError> {
@@ -222,19 +140,19 @@ fn store_and_commit<T>(
     let (prepared, produced) = std::thread::scope(|scope| {
         let prepared = scope.spawn(|| {
             settle_all(earlier);
-            store.prepare(papers.len())
+            store.prepare(count)
         });
-        let produced = produce(papers);
+        let produced = produce();
         (
             prepared.join().expect("the store thread panicked"),
             produced,
         )
     });
-    let mut pdfs = Vec::with_capacity(papers.len());
+    let mut pdfs = Vec::with_capacity(count);
     for (index, result) in produced.into_iter().enumerate() {
         pdfs.push(result.map_err(|e| in_item(index, ArchiveError::Produce(e)))?);
     }
-    assert_eq!(pdfs.len(), papers.len(), "one PDF per paper");
+    assert_eq!(pdfs.len(), count, "one PDF per paper");
     let prepared = prepared?;
     test_pause("rendered");
 
@@ -267,18 +185,19 @@ fn store_and_commit<T>(
     Ok(inserted)
 }
 
-/// Inserts a rendition row; returns its id.
-fn insert_rendition(
+/// Inserts a rendition row (`run`: the re-rendering run that made it); returns its id.
+pub(super) fn insert_rendition(
     tx: &Transaction<'_>,
     paper_id: i64,
     staged: &Staged,
     produced: &Produced,
     now: &str,
+    run: Option<i64>,
 ) -> Result<i64, ArchiveError> {
     tx.prepare_cached(
         "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
-            program_version, created_at, signer, development_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            program_version, created_at, signer, development_key, run_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         paper_id,
@@ -289,12 +208,13 @@ fn insert_rendition(
         now,
         produced.signer,
         produced.development_key,
+        run,
     ])?;
     Ok(tx.last_insert_rowid())
 }
 
 /// The first 16 hex digits of a SHA-512, for the history.
-fn short(sha512: &str) -> &str {
+pub(super) fn short(sha512: &str) -> &str {
     sha512.get(..16).unwrap_or(sha512)
 }
 
@@ -344,94 +264,4 @@ fn insert_paper(
             .execute(params![path, file_sha512, paper_id])?;
     }
     Ok(paper_id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::test_support::{produce, unnumbered};
-    use super::*;
-    use crate::model::Numbering;
-
-    /// A new rendition of an archived paper is its newest, the earlier one stays, the history
-    /// says so, and the same crash protocol applies (no mark left behind).
-    #[test]
-    fn add_renditions_keeps_the_earlier_ones() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
-        let first = archive
-            .create(unnumbered("A"), Origin::New, produce)
-            .unwrap()
-            .unwrap();
-        let again = |papers: &[Paper]| {
-            papers
-                .iter()
-                .map(|p| {
-                    let mut produced = produce(p)?;
-                    produced.pdf.extend_from_slice(b" again");
-                    produced.template_sha512 = "0123456789abcdef0123".into();
-                    Ok(produced)
-                })
-                .collect()
-        };
-        let added = archive
-            .add_renditions(std::slice::from_ref(&first.reference), again)
-            .unwrap();
-        assert_eq!(added.len(), 1);
-        let details = archive.show(&first.reference).unwrap();
-        let shas: Vec<&str> = details.renditions.iter().map(|r| &r.sha512[..]).collect();
-        assert_eq!(shas, [&first.sha512[..], &added[0].sha512[..]]);
-        assert_eq!(details.renditions[1].id, added[0].id);
-        assert!(first.file.is_file() && added[0].file.is_file());
-        let last = details.history.last().unwrap();
-        assert_eq!(last.event, "rendered");
-        assert!(
-            last.detail.contains("templates 0123456789abcdef"),
-            "{last:?}"
-        );
-        assert_eq!(details.modified_at, last.at);
-        drop(archive);
-        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
-        assert!(archive.store.marks().unwrap().is_empty());
-        let report = archive.check().unwrap();
-        assert!(report.is_ok(), "{report:?}");
-    }
-
-    /// An unknown paper or a failed render changes nothing.
-    #[test]
-    fn add_renditions_is_all_or_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
-        let a = archive
-            .create(unnumbered("A"), Origin::New, produce)
-            .unwrap()
-            .unwrap();
-        let events = archive.last_event().unwrap();
-        let both = [a.reference.clone(), "9999/2099".to_string()];
-        let err = archive
-            .add_renditions(&both, |papers| papers.iter().map(produce).collect())
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "record 2 of the batch: 9999/2099 is not in the archive"
-        );
-        let err = archive
-            .add_renditions(std::slice::from_ref(&a.reference), |papers| {
-                papers
-                    .iter()
-                    .map(|_| Err("the template broke".into()))
-                    .collect()
-            })
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "cannot produce the PDF: the template broke"
-        );
-        assert_eq!(archive.last_event().unwrap(), events);
-        assert_eq!(archive.show(&a.reference).unwrap().renditions.len(), 1);
-        drop(archive);
-        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
-        let report = archive.check().unwrap();
-        assert!(report.is_ok(), "{report:?}");
-        assert_eq!(report.files, 1);
-    }
 }

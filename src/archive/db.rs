@@ -17,7 +17,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The migrations, in order; the database's `user_version` counts how many have run. Each is
 /// SQL, and for migration 4 also the Rust that fills the columns it adds, then more SQL.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
@@ -123,6 +123,40 @@ ALTER TABLE papers DROP COLUMN slug;
 ALTER TABLE papers DROP COLUMN published_from;
 ALTER TABLE papers ADD COLUMN published_from TEXT;
 ALTER TABLE papers ADD COLUMN slug TEXT;
+"#,
+    r#"
+-- 5: re-rendering runs (`drucksache rerender`). A run is the selection it was started with,
+-- the template set and program version it renders with, and one item per selected paper;
+-- an item leaves `pending` in the same transaction that stores its new rendition, so a run
+-- stopped or killed continues with exactly the papers not yet done.
+CREATE TABLE rerender_runs (
+    id              INTEGER PRIMARY KEY,
+    -- The selection as the command line gives it, canonical (`--year 2012 --outdated`).
+    selection       TEXT    NOT NULL,
+    template_sha512 TEXT    NOT NULL,
+    program_version TEXT    NOT NULL,
+    started_at      TEXT    NOT NULL,
+    -- NULL while papers are pending (running, stopped or killed: the same command resumes).
+    finished_at     TEXT
+);
+CREATE TABLE rerender_items (
+    run_id       INTEGER NOT NULL REFERENCES rerender_runs (id),
+    paper_id     INTEGER NOT NULL REFERENCES papers (id),
+    outcome      TEXT    NOT NULL DEFAULT 'pending'
+        CHECK (outcome IN ('pending', 'rerendered', 'flagged', 'unchanged', 'failed')),
+    -- The rendition the run stored ('rerendered', 'flagged': stored although its words differ).
+    rendition_id INTEGER REFERENCES renditions (id),
+    -- The paper's report entry (JSON), written with the outcome.
+    report       TEXT,
+    PRIMARY KEY (run_id, paper_id)
+);
+CREATE INDEX rerender_items_paper ON rerender_items (paper_id, outcome);
+CREATE TRIGGER rerender_items_once BEFORE UPDATE ON rerender_items WHEN OLD.outcome <> 'pending'
+BEGIN SELECT RAISE(ABORT, 'a re-rendered paper''s outcome never changes'); END;
+CREATE TRIGGER rerender_keep BEFORE DELETE ON rerender_items
+BEGIN SELECT RAISE(ABORT, 'the record of a re-rendering run is never deleted'); END;
+-- The run that made a rendition (NULL: made when the paper was created or imported).
+ALTER TABLE renditions ADD COLUMN run_id INTEGER REFERENCES rerender_runs (id);
 "#,
 ];
 

@@ -5,7 +5,8 @@
 //! configuration; `crate::publish` puts those together.
 //!
 //! - `mod.rs`: [`Archive`] (opening, recovery, the write lock), its errors and shared types;
-//! - `create.rs`: writing new papers and new renditions; `allocate.rs`: numbering;
+//! - `create.rs`: writing new papers; `allocate.rs`: numbering; `rerender.rs`: re-rendering
+//!   runs and storing their new renditions;
 //! - `read.rs`: `list`, `show`, records, history; `public.rs`: what the public may see;
 //! - `withdraw.rs`, `backup.rs`, `check.rs`: the other commands; `db.rs`: schema and
 //!   migrations; `store.rs`: the file store; `hooks.rs`: the crash tests' hooks.
@@ -23,6 +24,7 @@ mod db;
 mod hooks;
 mod public;
 mod read;
+mod rerender;
 mod store;
 mod withdraw;
 
@@ -33,11 +35,11 @@ use serde::Serialize;
 
 use crate::model::{Numbering, Paper};
 pub use check::CheckReport;
-pub use create::AddedRendition;
 pub use db::{DbError, SCHEMA_VERSION};
 pub(crate) use hooks::test_pause;
 pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition};
 pub use read::{Event, ListFilter, PaperDetails, Rendition, Summary};
+pub use rerender::{DoneItem, Outcome, Pending, RerenderSource, RunStart, Selection, Verdict};
 use store::Staging;
 pub use store::{FileStore, StoreError, sha512_hex};
 

@@ -58,6 +58,9 @@ pub struct Rendition {
     pub signer: Option<String>,
     /// Signed with the archive's development key: not for production.
     pub development_key: bool,
+    /// The re-rendering run that made it; `None`: made when the paper was created or
+    /// imported.
+    pub run: Option<i64>,
 }
 
 /// One step of a paper's history.
@@ -84,11 +87,13 @@ impl Archive {
             .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))?)
     }
 
-    /// References of the papers with an event after `event`, oldest first.
+    /// References of the papers with an event after `event` that changes what the search
+    /// index holds of them (a new rendition does not), oldest first.
     pub fn changed_since(&self, event: i64) -> Result<Vec<String>, ArchiveError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.reference FROM papers p
-             WHERE p.id IN (SELECT paper_id FROM events WHERE id > ?1) ORDER BY p.id",
+             WHERE p.id IN (SELECT paper_id FROM events WHERE id > ?1 AND event <> 'rendered')
+             ORDER BY p.id",
         )?;
         let rows = stmt
             .query_map([event], |r| r.get(0))?
@@ -200,7 +205,7 @@ impl Archive {
         };
         let mut stmt = self.conn.prepare(
             "SELECT sha512, size, template_sha512, program_version, created_at, signer,
-                development_key, id
+                development_key, id, run_id
              FROM renditions WHERE paper_id = ?1 ORDER BY id",
         )?;
         details.renditions = stmt
@@ -216,6 +221,7 @@ impl Archive {
                     created_at: r.get(4)?,
                     signer: r.get(5)?,
                     development_key: r.get(6)?,
+                    run: r.get(8)?,
                 })
             })?
             .collect::<Result<_, _>>()?;
