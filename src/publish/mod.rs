@@ -3,19 +3,22 @@
 //! (validated paper → allocate → render → sign → store → commit → index), and the home of
 //! work over many stored papers.
 //!
-//! - `mod.rs`: [`Publisher`] (create, add renditions, withdraw) and [`PublishError`];
+//! - `mod.rs`: [`Publisher`] (create, withdraw) and [`PublishError`];
 //! - `produce.rs`: the signing key and what the archive stores of one render;
 //! - `index.rs`: keeping the search index in step with the archive, rebuilding it, and
 //!   comparing both for `check`;
-//! - `import.rs`: the tracked records under `papers/` that the database does not have yet.
+//! - `import.rs`: the tracked records under `papers/` that the database does not have yet;
+//! - `rerender.rs`: re-rendering archived papers with the current templates, checked and
+//!   resumable.
 
 mod import;
 mod index;
 mod produce;
+mod rerender;
 
 use std::sync::Arc;
 
-use crate::archive::{AddedRendition, Archive, ArchiveError, Created, Origin};
+use crate::archive::{Archive, ArchiveError, Created, Origin};
 use crate::config::Settings;
 use crate::model::{Clock, Paper};
 use crate::render::Renderer;
@@ -23,6 +26,7 @@ use crate::search::SearchError;
 use crate::sign::{SignError, Signer};
 pub use import::{ImportReport, record_files};
 pub use index::index_problems;
+pub use rerender::{PaperOutcome, PaperReport, Progress, Report, Rerender, RerenderOptions};
 
 /// An archive with its renderer and signer (each built only when something needs it).
 pub struct Publisher {
@@ -30,7 +34,7 @@ pub struct Publisher {
     settings: Settings,
     renderer: Option<Arc<Renderer>>,
     /// The signing key and whether it is the archive's development key.
-    signer: Option<(Signer, bool)>,
+    signer: Option<Arc<(Signer, bool)>>,
     /// What "today" is: which papers are published.
     clock: Clock,
 }
@@ -114,19 +118,6 @@ impl Publisher {
             .collect();
         self.keep_index_in_step();
         Ok(created)
-    }
-
-    /// Renders the stored records of `references` again with the current templates and
-    /// program, signs them and adds each PDF as its paper's newest rendition, all or nothing,
-    /// in one transaction (see [`Archive::add_renditions`]); earlier renditions stay.
-    pub fn add_renditions(
-        &mut self,
-        references: &[String],
-    ) -> Result<Vec<AddedRendition>, PublishError> {
-        let (archive, producer) = self.archive_and_producer()?;
-        let added = archive.add_renditions(references, |papers| producer.all(papers))?;
-        self.keep_index_in_step();
-        Ok(added)
     }
 
     fn create_from(

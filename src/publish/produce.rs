@@ -1,6 +1,8 @@
 //! What the archive stores of one render: the PDF signed with the archive's key, and the
 //! key itself (the configured one, else the archive's development key).
 
+use std::sync::Arc;
+
 use super::{PublishError, Publisher};
 use crate::archive::{Archive, BoxError, Produced};
 use crate::model::Paper;
@@ -12,14 +14,19 @@ impl Publisher {
     /// first if needed.
     pub(super) fn archive_and_producer(
         &mut self,
-    ) -> Result<(&mut Archive, Producer<'_>), PublishError> {
+    ) -> Result<(&mut Archive, Producer), PublishError> {
+        let producer = self.producer()?;
+        Ok((&mut self.archive, producer))
+    }
+
+    /// A [`Producer`], the renderer and the signing key built first if needed.
+    pub(super) fn producer(&mut self) -> Result<Producer, PublishError> {
         self.renderer()?;
         self.signer()?;
-        let producer = Producer {
-            renderer: self.renderer.as_ref().expect("built above"),
-            signer: self.signer.as_ref().expect("loaded above"),
-        };
-        Ok((&mut self.archive, producer))
+        Ok(Producer {
+            renderer: Arc::clone(self.renderer.as_ref().expect("built above")),
+            signer: Arc::clone(self.signer.as_ref().expect("loaded above")),
+        })
     }
 
     /// The signing key: the configured one, else the archive's development key (created on
@@ -50,19 +57,21 @@ impl Publisher {
                 signer.0.subject()
             );
         }
-        self.signer = Some(signer);
+        self.signer = Some(Arc::new(signer));
         Ok(())
     }
 }
 
 /// Renders and signs papers for the archive: the PDF the archive stores of each, signed now.
-pub(super) struct Producer<'a> {
-    renderer: &'a Renderer,
+/// Cheap to clone and to send to other threads.
+#[derive(Clone)]
+pub(super) struct Producer {
+    renderer: Arc<Renderer>,
     /// The signing key and whether it is the archive's development key.
-    signer: &'a (Signer, bool),
+    signer: Arc<(Signer, bool)>,
 }
 
-impl Producer<'_> {
+impl Producer {
     /// Many papers, rendered on all cores.
     pub(super) fn all(&self, papers: &[Paper]) -> Vec<Result<Produced, BoxError>> {
         self.renderer
@@ -74,11 +83,25 @@ impl Producer<'_> {
 
     /// One paper, on this thread.
     pub(super) fn one(&self, paper: &Paper) -> Result<Produced, BoxError> {
-        self.signed(self.renderer.render(paper, &RenderOptions::default()))
+        self.signed(self.unsigned(paper))
     }
 
-    fn signed(&self, rendered: Result<Vec<u8>, RenderError>) -> Result<Produced, BoxError> {
-        let (signer, development_key) = self.signer;
+    /// The renderer the PDFs are made with.
+    pub(super) fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
+
+    /// One paper's PDF before it is signed, exactly as [`Producer::one`] renders it.
+    pub(super) fn unsigned(&self, paper: &Paper) -> Result<Vec<u8>, RenderError> {
+        self.renderer.render(paper, &RenderOptions::default())
+    }
+
+    /// Signs a PDF from [`Producer::unsigned`]: what the archive stores.
+    pub(super) fn signed(
+        &self,
+        rendered: Result<Vec<u8>, RenderError>,
+    ) -> Result<Produced, BoxError> {
+        let (signer, development_key) = &*self.signer;
         let pdf = signer.sign(&rendered?, time::OffsetDateTime::now_utc())?;
         Ok(Produced {
             pdf,

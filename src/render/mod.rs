@@ -4,6 +4,7 @@
 mod fonts;
 mod templates;
 mod view;
+pub mod words;
 mod world;
 
 use std::path::{Path, PathBuf};
@@ -218,9 +219,13 @@ impl Renderer {
     /// inside another's wait (which a shared pool does: a worker waiting inside Typst steals
     /// the next paper, until the stack overflows).
     pub fn for_each_parallel(&self, count: usize, job: impl Fn(usize) + Sync) {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(count.max(1));
+        self.for_each_parallel_on(0, count, job)
+    }
+
+    /// [`Renderer::for_each_parallel`] on `threads` threads (0: one per core).
+    pub fn for_each_parallel_on(&self, threads: usize, count: usize, job: impl Fn(usize) + Sync) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = if threads == 0 { cores } else { threads }.min(count.max(1));
         let next = AtomicUsize::new(0);
         let work = || {
             loop {
