@@ -51,6 +51,11 @@ pub enum Command {
     Withdraw(WithdrawArgs),
     /// Verify the archive: every PDF present with its SHA-512, no stray files, no number gaps.
     Check(CheckArgs),
+    /// Render archived papers again with the current templates and program, sign them and
+    /// store each as a new rendition (earlier ones stay). Checks that no paper's words
+    /// changed. A run is recorded in the archive: stopped (Ctrl-C, SIGTERM) or killed, the
+    /// same command continues with the papers not yet done.
+    Rerender(RerenderArgs),
     /// Copy the archive (database snapshot, files, configuration) into a new directory while it
     /// stays in use.
     Backup(BackupArgs),
@@ -193,6 +198,41 @@ pub struct ShowArgs {
     /// Print everything as JSON (including the source record).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("papers").required(true).multiple(true)
+    .args(["all", "year", "kind", "outdated", "references"])))]
+pub struct RerenderArgs {
+    /// Every paper.
+    #[arg(long, conflicts_with_all = ["year", "kind", "outdated", "references"])]
+    pub all: bool,
+    /// Papers of this year (the year of their number); combines with --kind and --outdated.
+    #[arg(long, value_name = "YEAR", conflicts_with = "references")]
+    pub year: Option<i32>,
+    /// Papers of this kind: beschlussvorlage, mitteilungsvorlage, ergaenzungsvorlage.
+    #[arg(long, value_name = "KIND", conflicts_with = "references")]
+    pub kind: Option<crate::model::Kind>,
+    /// Only papers whose newest rendition was made with other templates or another
+    /// drucksache version (and not found unchanged since).
+    #[arg(long, conflicts_with = "references")]
+    pub outdated: bool,
+    /// These papers (Drucksachennummern, e.g. 0310/2012).
+    #[arg(value_name = "REFERENCE")]
+    pub references: Vec<String>,
+    /// Render and check, store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Render threads [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+    /// Also write the report as JSON, with one entry per paper, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
+    /// Stop at the first paper whose words differ from its newest rendition, without
+    /// storing it (exit code 1).
+    #[arg(long)]
+    pub fail_on_change: bool,
 }
 
 #[derive(Debug, Args)]

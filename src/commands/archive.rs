@@ -95,10 +95,23 @@ fn describe(d: &PaperDetails) -> String {
                 )
             }
         };
+        let pages = std::fs::read(&r.file)
+            .ok()
+            .and_then(|pdf| crate::render::words::page_count(&pdf).ok())
+            .map_or_else(
+                || "? pages (file unreadable)".to_string(),
+                |n| format!("{n} pages"),
+            );
+        let why = match (r.run, i) {
+            (Some(run), _) => format!("re-rendered (run {run})"),
+            (None, 0) if d.imported_from.is_some() => "imported".to_string(),
+            (None, _) => "created".to_string(),
+        };
         out.push_str(&format!(
-            "  {}. {}  {} bytes  drucksache {}\n     SHA-512   {}\n     templates {}\n     signed by {}\n     file      {}\n",
+            "  {}. {}  {}  {pages}  {} bytes  drucksache {}\n     SHA-512   {}\n     templates {}\n     signed by {}\n     file      {}\n",
             i + 1,
             r.created_at,
+            why,
             r.size,
             r.program_version,
             r.sha512,

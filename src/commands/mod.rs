@@ -4,6 +4,7 @@
 
 mod archive;
 mod render;
+mod rerender;
 mod search;
 mod serve;
 mod sign;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => archive::export(&settings, &args),
         Command::Withdraw(args) => archive::withdraw(&settings, &args),
         Command::Check(args) => archive::check(&settings, &args),
+        Command::Rerender(args) => rerender::rerender(&settings, &args),
         Command::Backup(args) => archive::backup(&settings, &args),
         Command::Search(args) => search::search(&settings, &args),
         Command::Reindex => search::reindex(&settings),
