@@ -23,7 +23,10 @@ use crate::search::{Facets, Hit};
 
 /// The JSON body as bytes: 415 unless it is sent as `application/json` (with or without
 /// parameters such as `charset=utf-8`), 413 in the API's error shape when over the limit.
-fn body_bytes(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+pub(super) fn body_bytes(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap_or("(not text)"));

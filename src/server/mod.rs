@@ -11,6 +11,7 @@ mod error;
 mod files;
 mod headers;
 mod html;
+mod jobs;
 mod listen;
 mod metrics;
 mod oparl;
@@ -53,6 +54,8 @@ pub fn app(state: AppState) -> Router {
         .route("/papers/{id}/supplements", post(api::supplement))
         .route("/papers/{id}/withdraw", post(api::withdraw))
         .route("/preview", post(api::preview))
+        .route("/rerender", post(jobs::start))
+        .route("/jobs/{id}", get(jobs::show))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,

@@ -160,6 +160,24 @@ pub fn build(base_url: &str) -> Value {
                 "responses": {"200": pdf("the draft"), "400": error("malformed JSON"), "401": error("no or wrong token"),
                     "413": error("body too large"), "415": error("body not sent as application/json"),
                     "422": error("invalid paper")}}},
+            "/rerender": {"post": {"summary": "Start re-rendering archived papers with the current templates (one job at a time; the same as `drucksache rerender`)", "security": secured,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": false,
+                    "description": "One of: alle; any of jahr, art, veraltet; drucksachen.",
+                    "properties": {
+                        "alle": {"type": "boolean"}, "jahr": {"type": "integer"},
+                        "art": {"type": "string", "enum": crate::model::Kind::ALL.iter().map(|k| k.key()).collect::<Vec<_>>()},
+                        "veraltet": {"type": "boolean"},
+                        "drucksachen": {"type": "array", "items": {"type": "string"}},
+                        "probelauf": {"type": "boolean"}, "bei_abweichung_anhalten": {"type": "boolean"}}}}}},
+                "responses": {"202": {"description": "started; `Location` and `job` name the job's URL"},
+                    "400": error("malformed JSON or no valid selection"), "401": error("no or wrong token"),
+                    "404": error("unknown paper"), "409": error("a job runs already"),
+                    "415": error("body not sent as application/json")}}},
+            "/jobs/{id}": {"get": {"summary": "A re-rendering job: progress, and its report when done (the JSON of `drucksache rerender --report`)", "security": secured,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "status laeuft, fertig or fehlgeschlagen; erledigt, ausgewaehlt, rate, restzeit_s, bericht, fehler"},
+                    "401": error("no or wrong token"), "404": error("unknown job")}}},
             "/search": {"get": {"summary": "Search the public papers", "parameters": search_parameters,
                 "responses": {"200": {"description": "one page of hits with facets"}, "400": error("bad parameter, or a query that costs too much (over 500 characters, 20 words or 3 prefixes)")}}}
         }

@@ -296,6 +296,8 @@ struct PaperPage {
     supplements: Vec<(String, String)>,
     pdf_url: String,
     pdf_size: String,
+    /// Earlier renditions (before a re-rendering), newest first: URL and label.
+    earlier: Vec<(String, String)>,
     signature: Option<SignatureView>,
 }
 
@@ -389,6 +391,21 @@ pub async fn paper(
         .last()
         .map(|r| format!("{} KB", r.size.div_ceil(1024)))
         .unwrap_or_default();
+    let count = p.renditions.len();
+    let earlier = p.renditions[..count.saturating_sub(1)]
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, r)| {
+            let label = format!(
+                "Fassung {} vom {} ({} KB)",
+                i + 1,
+                german_time(&r.created_at),
+                r.size.div_ceil(1024)
+            );
+            (format!("/dateien/{}", r.id), label)
+        })
+        .collect();
     let page = PaperPage {
         municipality: state.settings().letterhead.municipality.clone(),
         reference: p.reference.clone(),
@@ -437,6 +454,7 @@ pub async fn paper(
             .collect(),
         pdf_url: format!("/vorlagen/{}/pdf", p.slug),
         pdf_size,
+        earlier,
         signature,
     };
     html(&state, page)

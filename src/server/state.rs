@@ -14,6 +14,7 @@ use crate::search::{self, SearchError, SearchIndex, SearchResults};
 use crate::sign::VerifyReport;
 
 use super::error::ApiError;
+use super::jobs::Jobs;
 use super::metrics::Metrics;
 use super::writer::Writer;
 
@@ -54,6 +55,8 @@ struct Inner {
     synced_day: Mutex<Date>,
     metrics: Metrics,
     verified: Mutex<HashMap<String, Arc<VerifyReport>>>,
+    /// The re-rendering jobs the writer runs.
+    jobs: Arc<Jobs>,
     /// Dropped last: waits for the jobs in flight.
     writer: Writer,
 }
@@ -92,9 +95,11 @@ impl AppState {
         let search = Arc::new(index);
         let reader = Archive::open_reader(&settings.archive, settings.numbering.clone())?;
         let metrics = Metrics::new();
+        let jobs = Arc::new(Jobs::default());
         let writer = Writer::start(
             publisher,
             Arc::clone(&search),
+            Arc::clone(&jobs),
             metrics.batches_split.clone(),
         );
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -110,6 +115,7 @@ impl AppState {
             clock,
             metrics,
             verified: Mutex::new(HashMap::new()),
+            jobs,
             writer,
         })))
     }
@@ -169,6 +175,10 @@ impl AppState {
 
     pub fn renderer(&self) -> &Arc<Renderer> {
         &self.0.renderer
+    }
+
+    pub fn jobs(&self) -> &Jobs {
+        &self.0.jobs
     }
 
     pub fn writer(&self) -> &Writer {

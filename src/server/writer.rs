@@ -1,7 +1,8 @@
 //! The service's one writer: a thread that owns the [`Publisher`] and works off creations and
 //! withdrawals in order. Creations that arrive while it is busy are taken together as one
 //! batch (one transaction, renders on all cores, one fsync round, one index commit), which is
-//! what lets many parallel `POST /papers` share the cost of durability.
+//! what lets many parallel `POST /papers` share the cost of durability. A re-rendering job
+//! (`POST /rerender`) runs here too, one short transaction at a time, between the other jobs.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -9,15 +10,18 @@ use std::thread::JoinHandle;
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::archive::Created;
+use super::jobs::Jobs;
+use crate::archive::{Created, Selection};
 use crate::model::Paper;
-use crate::publish::{PublishError, Publisher};
+use crate::publish::{PublishError, Publisher, Rerender, RerenderOptions};
 use crate::search::SearchIndex;
 
 /// Most creations taken into one transaction.
 pub const MAX_BATCH: usize = 32;
 /// Requests that may wait for the writer before callers are made to wait for a slot.
 const QUEUE: usize = 1024;
+/// How long the writer waits for a re-rendered paper before it looks at its queue again.
+const RERENDER_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 
 enum Job {
     Create {
@@ -33,6 +37,13 @@ enum Job {
     /// released blocked papers): see [`Publisher::sync_index`].
     Sync {
         reply: oneshot::Sender<Result<Option<usize>, PublishError>>,
+    },
+    /// Start re-rendering job `id` (its progress goes to the [`Jobs`]).
+    Rerender {
+        id: u64,
+        selection: Selection,
+        options: RerenderOptions,
+        reply: oneshot::Sender<Result<(), PublishError>>,
     },
 }
 
@@ -56,13 +67,18 @@ impl Writer {
     /// Starts the writer thread with `publisher`; `search` is the service's index handle,
     /// reloaded after every change so that a paper is searchable when its request returns.
     /// `batches_split` counts the batches that failed and were created one by one.
-    pub fn start(publisher: Publisher, search: Arc<SearchIndex>, batches_split: Counter) -> Writer {
+    pub fn start(
+        publisher: Publisher,
+        search: Arc<SearchIndex>,
+        rerender_jobs: Arc<Jobs>,
+        batches_split: Counter,
+    ) -> Writer {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("drucksache-writer".into())
             // It renders single papers itself: Typst needs a render thread's stack.
             .stack_size(crate::render::RENDER_THREAD_STACK)
-            .spawn(move || run(publisher, queue, &search, &batches_split))
+            .spawn(move || run(publisher, queue, &search, &rerender_jobs, &batches_split))
             .expect("the writer thread starts");
         Writer {
             jobs: Some(jobs),
@@ -100,6 +116,24 @@ impl Writer {
         Ok(answer.await.map_err(|_| WriterError::Gone)??)
     }
 
+    /// Starts re-rendering job `id`; it runs on, between the other jobs, once this returns.
+    pub async fn rerender(
+        &self,
+        id: u64,
+        selection: Selection,
+        options: RerenderOptions,
+    ) -> Result<(), WriterError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Rerender {
+            id,
+            selection,
+            options,
+            reply,
+        };
+        self.send(job).await?;
+        Ok(answer.await.map_err(|_| WriterError::Gone)??)
+    }
+
     async fn send(&self, job: Job) -> Result<(), WriterError> {
         let jobs = self.jobs.as_ref().ok_or(WriterError::Gone)?;
         jobs.send(job).await.map_err(|_| WriterError::Gone)
@@ -123,11 +157,35 @@ fn run(
     mut publisher: Publisher,
     mut queue: mpsc::Receiver<Job>,
     search: &SearchIndex,
+    jobs: &Jobs,
     batches_split: &Counter,
 ) {
     let mut next = None;
+    let mut rerendering: Option<(u64, Rerender)> = None;
     loop {
         let waiting = next.take().or_else(|| queue.try_recv().ok());
+        let waiting = match (waiting, rerendering.take()) {
+            (Some(job), running) => {
+                rerendering = running;
+                Some(job)
+            }
+            // Nothing queued: the next batch of the re-rendering job.
+            (None, Some((id, mut run))) => {
+                if queue.is_closed() {
+                    run.stop();
+                }
+                match run.step_within(&mut publisher, Some(RERENDER_WAIT)) {
+                    Ok(Some(progress)) => {
+                        jobs.progress(id, progress);
+                        rerendering = Some((id, run));
+                    }
+                    Ok(None) => jobs.end(id, run.finish(&mut publisher).map_err(|e| e.to_string())),
+                    Err(e) => jobs.end(id, Err(e.to_string())),
+                }
+                continue;
+            }
+            (None, None) => None,
+        };
         let Some(job) = waiting.or_else(|| {
             // Idle: finish the last writes' fsyncs before waiting.
             publisher.archive_mut().settle();
@@ -150,6 +208,20 @@ fn run(
             }
             Job::Sync { reply } => {
                 let result = publisher.sync_index();
+                Box::new(move || {
+                    let _ = reply.send(result);
+                })
+            }
+            Job::Rerender {
+                id,
+                selection,
+                options,
+                reply,
+            } => {
+                let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let result = publisher
+                    .start_rerender(&selection, options, stop)
+                    .map(|run| rerendering = Some((id, run)));
                 Box::new(move || {
                     let _ = reply.send(result);
                 })
