@@ -15,5 +15,6 @@ mod leak;
 mod oparl;
 mod pages;
 mod publication;
+mod rerender;
 mod robust;
 mod shutdown;

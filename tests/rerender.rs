@@ -1,0 +1,333 @@
+//! `drucksache rerender` on real archives: changed templates give every paper one new
+//! rendition, a second run does nothing, a dry run stores nothing, the content check catches a
+//! template that drops a field; and SIGKILL at random moments, each time resumed, leaves every
+//! paper with exactly one new rendition and a clean `check`.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{TempArchive, copy_tracked_records, drucksache, run};
+use serde_json::Value;
+
+/// A template override folder: `layout.typ` with `edit` applied.
+fn templates(dir: &Path, name: &str, edit: impl Fn(&str) -> String) -> PathBuf {
+    let out = dir.join(name);
+    std::fs::create_dir_all(&out).unwrap();
+    let layout = std::fs::read_to_string(common::root().join("templates/layout.typ")).unwrap();
+    let changed = edit(&layout);
+    assert_ne!(changed, layout, "the edit of {name} must change the layout");
+    std::fs::write(out.join("layout.typ"), changed).unwrap();
+    out
+}
+
+/// Wider margins: every paper's layout changes, none of its words.
+fn wider_margins(dir: &Path, name: &str, left_cm: &str) -> PathBuf {
+    templates(dir, name, |layout| {
+        layout.replace(
+            "margin: (left: 2.5cm, right: 2cm",
+            &format!("margin: (left: {left_cm}cm, right: 2.5cm"),
+        )
+    })
+}
+
+/// `show --json` of every paper: reference → renditions.
+fn renditions(archive: &TempArchive) -> Vec<(String, Vec<Value>)> {
+    archive
+        .references()
+        .into_iter()
+        .map(|reference| {
+            let r = archive.run(&["show", "--json", &reference]);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            let details: Value = serde_json::from_str(&r.stdout).unwrap();
+            let list = details["renditions"].as_array().unwrap().clone();
+            (reference, list)
+        })
+        .collect()
+}
+
+fn rerender(archive: &TempArchive, templates: &Path, args: &[&str]) -> common::Run {
+    run(archive
+        .cmd()
+        .arg("--templates")
+        .arg(templates)
+        .arg("rerender")
+        .args(args))
+}
+
+fn report(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn changed_templates_give_every_paper_one_new_rendition_checked() {
+    let archive = TempArchive::new(None);
+    copy_tracked_records(archive.path());
+    let scratch = tempfile::tempdir().unwrap();
+    let before = renditions(&archive);
+    assert_eq!(before.len(), 6);
+    assert!(before.iter().all(|(_, r)| r.len() == 1));
+    let wide = wider_margins(scratch.path(), "wide", "3.2");
+    let json = scratch.path().join("report.json");
+    let json_arg = json.to_str().unwrap();
+
+    // A dry run renders and checks everything, and stores nothing.
+    let r = rerender(
+        &archive,
+        &wide,
+        &["--outdated", "--dry-run", "--report", json_arg],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dry = report(&json);
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["selected"], 6);
+    assert_eq!(dry["rerendered"], 6, "{dry:#}");
+    assert_eq!(dry["run"], Value::Null);
+    assert_eq!(renditions(&archive), before, "a dry run stores nothing");
+
+    // The run: every paper gets a second rendition, its words unchanged, its pages counted.
+    let r = rerender(&archive, &wide, &["--outdated", "--report", json_arg]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("neu gerendert 6"), "{}", r.stdout);
+    let done = report(&json);
+    assert_eq!(done["rerendered"], 6, "{done:#}");
+    assert_eq!(done["flagged"], 0);
+    let papers = done["papers"].as_array().unwrap();
+    assert_eq!(papers.len(), 6);
+    let after = renditions(&archive);
+    for (reference, list) in &after {
+        let entry = papers
+            .iter()
+            .find(|p| p["reference"] == reference.as_str())
+            .unwrap_or_else(|| panic!("{reference} is not in the report"));
+        assert_eq!(list.len(), 2, "{reference}");
+        assert_eq!(entry["rendition"], list[1]["id"]);
+        assert_eq!(entry["replaces"], list[0]["id"]);
+        assert_eq!(list[1]["run"], done["run"]);
+        assert_ne!(list[0]["template_sha512"], list[1]["template_sha512"]);
+        assert!(entry["pages_new"].as_u64().unwrap() >= 1);
+        let old = std::fs::read(list[0]["file"].as_str().unwrap()).unwrap();
+        assert!(!old.is_empty(), "the first rendition's file stays");
+    }
+    archive.assert_check();
+    let shown = archive.run(&["show", &after[0].0]);
+    assert!(
+        shown.stdout.contains("re-rendered (run 1)") && shown.stdout.contains(" pages"),
+        "{}",
+        shown.stdout
+    );
+
+    // A second run finds nothing outdated; with the same templates every paper renders
+    // byte for byte as its newest rendition: unchanged, nothing stored.
+    let r = rerender(&archive, &wide, &["--outdated", "--report", json_arg]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(report(&json)["selected"], 0);
+    let r = rerender(&archive, &wide, &["--all", "--report", json_arg]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(report(&json)["unchanged"], 6, "{:#}", report(&json));
+    assert_eq!(renditions(&archive), after);
+
+    // A template that drops the Betreff: the content check flags every paper with the first
+    // words that differ, and --fail-on-change stores nothing.
+    let no_subject = templates(scratch.path(), "no-subject", |layout| {
+        layout.replace(
+            r#"(feld[Betreff:], text(weight: "bold", d.betreff)),"#,
+            "(feld[Betreff:], []),",
+        )
+    });
+    let r = rerender(
+        &archive,
+        &no_subject,
+        &[
+            "--outdated",
+            "--fail-on-change",
+            "--jobs",
+            "1",
+            "--report",
+            json_arg,
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("--fail-on-change"), "{}", r.stderr);
+    let refused = report(&json);
+    assert!(refused["refused"].as_u64().unwrap() >= 1, "{refused:#}");
+    assert_eq!(refused["rerendered"], 0, "{refused:#}");
+    let first = &refused["papers"][0];
+    assert_eq!(first["outcome"], "refused");
+    let difference = &first["difference"];
+    assert!(
+        difference["old"]
+            .as_str()
+            .unwrap()
+            .contains("Integrationskonzept")
+            || difference["old"].as_str().unwrap().split(' ').count() > 1,
+        "{difference:#}"
+    );
+    assert!(r.stdout.contains("Wörter weichen ab"), "{}", r.stdout);
+    assert_eq!(
+        renditions(&archive),
+        after,
+        "--fail-on-change stored nothing"
+    );
+
+    // Without it, the same papers are stored and flagged in the report.
+    let r = rerender(
+        &archive,
+        &no_subject,
+        &["--outdated", "--dry-run", "--report", json_arg],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(report(&json)["flagged"], 6, "{:#}", report(&json));
+    archive.assert_check();
+}
+
+#[test]
+fn a_bad_selection_changes_nothing() {
+    let archive = TempArchive::new(None);
+    copy_tracked_records(archive.path());
+    let before = renditions(&archive);
+    for args in [
+        &["0310/2099"][..],
+        &[][..],
+        &["--all", "--outdated"][..],
+        &["--kind", "gesetz"][..],
+        &["--all", "--jobs", "0"][..],
+        &["--all", "--report", "/nonexistent/folder/r.json"][..],
+    ] {
+        let r = archive.run(&[&["rerender"][..], args].concat());
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(!r.stderr.is_empty());
+    }
+    assert_eq!(renditions(&archive), before);
+    archive.assert_check();
+}
+
+/// Runs `rerender --outdated` with the phases traced and kills it (SIGKILL) `delay` after
+/// it started, or when it reaches `phase`. Returns the phase the kill landed after
+/// ("finished" when it was done first).
+fn kill_rerender(
+    archive: &TempArchive,
+    templates: &Path,
+    phase: Option<&str>,
+    delay: Duration,
+) -> String {
+    let mut cmd = archive.cmd();
+    cmd.arg("--templates")
+        .arg(templates)
+        .args(["rerender", "--outdated"])
+        .env("DRUCKSACHE_TEST_TRACE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(phase) = phase {
+        cmd.env("DRUCKSACHE_TEST_PAUSE_AT", phase);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, seen) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let _ = lines.send(line);
+        }
+    });
+    let mut last = String::from("started");
+    if let Some(phase) = phase {
+        let paused = format!("drucksache: paused at {phase}");
+        loop {
+            match seen.recv_timeout(Duration::from_secs(120)) {
+                Ok(line) if line == paused => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    std::thread::sleep(delay);
+    let finished = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    child.wait().unwrap();
+    while let Ok(line) = seen.recv_timeout(Duration::from_millis(200)) {
+        if let Some(phase) = line.strip_prefix("drucksache: at ") {
+            last = phase.to_string();
+        }
+    }
+    if finished { "finished".into() } else { last }
+}
+
+#[test]
+fn sigkill_at_random_moments_then_resumed_gives_exactly_one_new_rendition() {
+    let archive = TempArchive::new(None);
+    let r = run(drucksache()
+        .args(["demo-corpus", "--count", "24", "--seed", "14", "--out"])
+        .arg(archive.path().join("papers")));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let scratch = tempfile::tempdir().unwrap();
+    let papers = renditions(&archive).len();
+    assert_eq!(papers, 24);
+
+    // A fixed sequence of "random" delays (no clock in the test decides anything).
+    let mut state = 0x2545_f491_u64;
+    let mut next_delay = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        Duration::from_millis(150 + state % 900)
+    };
+    let mut kills = 0;
+    let mut inside = 0;
+    let mut variant = 0;
+    while kills < 20 || variant < 2 {
+        variant += 1;
+        let layout = wider_margins(
+            scratch.path(),
+            &format!("v{variant}"),
+            &format!("2.{}", 5 + variant),
+        );
+        // A kill at each phase of storing a batch, then at random moments until done.
+        for phase in ["rendered", "stored", "inserted", "committed"] {
+            kill_rerender(&archive, &layout, Some(phase), Duration::ZERO);
+            kills += 1;
+            inside += 1;
+            archive.assert_check();
+        }
+        loop {
+            let landed = kill_rerender(&archive, &layout, None, next_delay());
+            archive.assert_check();
+            if landed == "finished" {
+                break;
+            }
+            kills += 1;
+            if ["rendered", "stored", "inserted"].contains(&landed.as_str()) {
+                inside += 1;
+            }
+            assert!(kills < 200, "the runs never finish");
+        }
+        // Finished: running it again does nothing.
+        let r = rerender(&archive, &layout, &["--outdated"]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("ausgewählt 0"), "{}", r.stdout);
+        // Every paper has exactly one rendition of each variant so far.
+        for (reference, list) in renditions(&archive) {
+            assert_eq!(list.len(), 1 + variant, "{reference}: {list:#?}");
+            let mut templates: Vec<&str> = list
+                .iter()
+                .map(|r| r["template_sha512"].as_str().unwrap())
+                .collect();
+            templates.sort();
+            templates.dedup();
+            assert_eq!(
+                templates.len(),
+                1 + variant,
+                "{reference}: one per template set"
+            );
+        }
+    }
+    assert!(kills >= 20, "{kills} kills");
+    assert!(
+        inside >= 8,
+        "only {inside} kills landed inside a transaction"
+    );
+    archive.assert_check();
+}
