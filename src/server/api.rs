@@ -23,6 +23,22 @@ use crate::search::{Facets, Hit};
 
 /// The JSON body as bytes: 415 unless it is sent as `application/json` (with or without
 /// parameters such as `charset=utf-8`), 413 in the API's error shape when over the limit.
+/// A small JSON request body: malformed JSON is `malformed_json`, JSON of the wrong shape an
+/// invalid `field` with `hint` and serde's message.
+pub(super) fn parse_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    field: &str,
+    hint: &str,
+) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::parameter(field, format!("{hint} ({e})"))
+        } else {
+            ApiError::malformed_json(format!("request body: {e}"))
+        }
+    })
+}
+
 pub(super) fn body_bytes(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -188,13 +204,7 @@ pub async fn withdraw(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<WithdrawnBody>, ApiError> {
     let body = body_bytes(&headers, body)?;
-    let request: WithdrawBody = serde_json::from_slice(&body).map_err(|e| {
-        if e.is_data() {
-            ApiError::parameter("grund", format!("give {{\"grund\": \"…\"}} ({e})"))
-        } else {
-            ApiError::malformed_json(format!("request body: {e}"))
-        }
-    })?;
+    let request: WithdrawBody = parse_body(&body, "grund", "give {\"grund\": \"…\"}")?;
     let reference = reference_of(&state, id).await?;
     state
         .writer()

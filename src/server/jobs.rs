@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use super::api::body_bytes;
+use super::api::{body_bytes, parse_body};
 use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
@@ -186,13 +186,11 @@ pub async fn start(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body_bytes(&headers, body)?;
-    let request: RerenderBody = serde_json::from_slice(&body).map_err(|e| {
-        if e.is_data() {
-            ApiError::parameter("body", format!("a rerender selection: {e}"))
-        } else {
-            ApiError::malformed_json(format!("request body: {e}"))
-        }
-    })?;
+    let request: RerenderBody = parse_body(
+        &body,
+        "body",
+        "give a selection such as {\"alle\": true} or {\"drucksachen\": [\"0310/2012\"]}",
+    )?;
     let selection = request.selection()?;
     let options = RerenderOptions {
         dry_run: request.probelauf,

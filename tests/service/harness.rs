@@ -331,6 +331,17 @@ impl Served {
         std::mem::replace(&mut self.dir, dir)
     }
 
+    /// `drucksache check` of the served archive must pass.
+    pub fn assert_check(&self) {
+        let check = common::run(
+            common::drucksache()
+                .arg("--archive")
+                .arg(self.dir.path())
+                .arg("check"),
+        );
+        assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    }
+
     /// What the server has written to standard error so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()

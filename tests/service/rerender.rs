@@ -110,13 +110,7 @@ fn rerender_and_the_service_both_succeed_with_gap_free_numbers() {
     numbers.sort();
     let expected: Vec<u32> = (1..=numbers.len() as u32).collect();
     assert_eq!(numbers, expected);
-    let check = common::run(
-        common::drucksache()
-            .arg("--archive")
-            .arg(served.dir.path())
-            .arg("check"),
-    );
-    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    served.assert_check();
 }
 
 /// `POST /api/v1/rerender` starts a job (202 and its URL), a second one while it runs gets

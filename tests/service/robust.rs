@@ -2,7 +2,6 @@
 //! JSON, runaway emphasis and the like are refused (4xx) or rendered, and afterwards the same
 //! process still answers `/healthz`.
 
-use crate::common;
 use crate::harness::{Served, paper_json};
 
 /// Begründungen that once overflowed a thread's stack or failed inside the template.
@@ -115,11 +114,5 @@ fn no_request_takes_the_process_down() {
     assert!(served.healthy());
     assert_eq!(served.child.id(), pid, "the same process answers");
     // Nothing the refusals touched is half-written.
-    let check = common::run(
-        common::drucksache()
-            .arg("--archive")
-            .arg(served.dir.path())
-            .arg("check"),
-    );
-    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    served.assert_check();
 }
