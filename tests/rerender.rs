@@ -331,3 +331,66 @@ fn sigkill_at_random_moments_then_resumed_gives_exactly_one_new_rendition() {
     );
     archive.assert_check();
 }
+
+/// SIGTERM stops a run after the papers in flight: what was stored stays, the rest is
+/// pending, and the same command continues with exactly those. Without a terminal, progress
+/// is a plain line.
+#[test]
+fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
+    let archive = TempArchive::new(None);
+    copy_tracked_records(archive.path());
+    let scratch = tempfile::tempdir().unwrap();
+    let wide = wider_margins(scratch.path(), "wide", "3.0");
+    let resume = scratch.path().join("resume");
+    // Imported first (an import commits too), so the pause below is the run's first batch.
+    assert_eq!(renditions(&archive).len(), 6);
+    let child = archive
+        .cmd()
+        .arg("--templates")
+        .arg(&wide)
+        .args(["rerender", "--all", "--jobs", "1"])
+        .env("DRUCKSACHE_TEST_PAUSE_AT", "committed")
+        .env("DRUCKSACHE_TEST_RESUME", &resume)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stderr = BufReader::new(child.stderr.unwrap());
+    let mut log = String::new();
+    while !log.contains("drucksache: paused at committed") {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "{log}");
+        log.push_str(&line);
+    }
+    // The first batch is committed; SIGTERM while it is held there, then let it go on.
+    let r = run(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]));
+    assert_eq!(r.code, 0);
+    std::fs::write(&resume, "").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    log.push_str(&rest);
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.unwrap(), &mut stdout).unwrap();
+    assert!(log.contains("rerender: 0 of 6 papers done"), "{log}");
+    assert!(log.contains("run the same command to continue"), "{log}");
+    assert!(stdout.contains("unterbrochen"), "{stdout}");
+    let stored = renditions(&archive)
+        .iter()
+        .filter(|(_, list)| list.len() == 2)
+        .count();
+    assert!(
+        (1..6).contains(&stored),
+        "{stored} papers stored before the stop\n{stdout}"
+    );
+    archive.assert_check();
+
+    let r = rerender(&archive, &wide, &["--all"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!("neu gerendert 6")),
+        "{}",
+        r.stdout
+    );
+    assert!(renditions(&archive).iter().all(|(_, list)| list.len() == 2));
+}
