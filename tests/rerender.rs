@@ -344,7 +344,7 @@ fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
     let resume = scratch.path().join("resume");
     // Imported first (an import commits too), so the pause below is the run's first batch.
     assert_eq!(renditions(&archive).len(), 6);
-    let child = archive
+    let mut child = archive
         .cmd()
         .arg("--templates")
         .arg(&wide)
@@ -356,7 +356,7 @@ fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
         .spawn()
         .unwrap();
     let pid = child.id();
-    let mut stderr = BufReader::new(child.stderr.unwrap());
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut log = String::new();
     while !log.contains("drucksache: paused at committed") {
         let mut line = String::new();
@@ -371,7 +371,12 @@ fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     log.push_str(&rest);
     let mut stdout = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.unwrap(), &mut stdout).unwrap();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(1),
+        "stopped with papers left"
+    );
     assert!(log.contains("rerender: 0 of 6 papers done"), "{log}");
     assert!(log.contains("run the same command to continue"), "{log}");
     assert!(stdout.contains("unterbrochen"), "{stdout}");
@@ -387,10 +392,6 @@ fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
 
     let r = rerender(&archive, &wide, &["--all"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains(&format!("neu gerendert 6")),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("neu gerendert 6"), "{}", r.stdout);
     assert!(renditions(&archive).iter().all(|(_, list)| list.len() == 2));
 }
