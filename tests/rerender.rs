@@ -337,13 +337,18 @@ fn sigkill_at_random_moments_then_resumed_gives_exactly_one_new_rendition() {
 /// is a plain line.
 #[test]
 fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
+    // More papers than can be rendered while the test holds the run and signals it (the
+    // papers already rendered then are in flight and still stored).
     let archive = TempArchive::new(None);
-    copy_tracked_records(archive.path());
+    let r = run(drucksache()
+        .args(["demo-corpus", "--count", "40", "--seed", "21", "--out"])
+        .arg(archive.path().join("papers")));
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let scratch = tempfile::tempdir().unwrap();
     let wide = wider_margins(scratch.path(), "wide", "3.0");
     let resume = scratch.path().join("resume");
     // Imported first (an import commits too), so the pause below is the run's first batch.
-    assert_eq!(renditions(&archive).len(), 6);
+    assert_eq!(renditions(&archive).len(), 40);
     let mut child = archive
         .cmd()
         .arg("--templates")
@@ -377,7 +382,7 @@ fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
         Some(1),
         "stopped with papers left"
     );
-    assert!(log.contains("rerender: 0 of 6 papers done"), "{log}");
+    assert!(log.contains("rerender: 0 of 40 papers done"), "{log}");
     assert!(log.contains("run the same command to continue"), "{log}");
     assert!(stdout.contains("unterbrochen"), "{stdout}");
     let stored = renditions(&archive)
@@ -385,13 +390,13 @@ fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
         .filter(|(_, list)| list.len() == 2)
         .count();
     assert!(
-        (1..6).contains(&stored),
+        (1..40).contains(&stored),
         "{stored} papers stored before the stop\n{stdout}"
     );
     archive.assert_check();
 
     let r = rerender(&archive, &wide, &["--all"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("neu gerendert 6"), "{}", r.stdout);
+    assert!(r.stdout.contains("neu gerendert 40"), "{}", r.stdout);
     assert!(renditions(&archive).iter().all(|(_, list)| list.len() == 2));
 }
