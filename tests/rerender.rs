@@ -34,6 +34,23 @@ fn wider_margins(dir: &Path, name: &str, left_cm: &str) -> PathBuf {
     })
 }
 
+/// An archive whose tracked records are `count` demo-corpus papers (imported on first use).
+fn demo_archive(count: usize, seed: u64) -> TempArchive {
+    let archive = TempArchive::new(None);
+    let r = run(drucksache()
+        .args([
+            "demo-corpus",
+            "--count",
+            &count.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ])
+        .arg("--out")
+        .arg(archive.path().join("papers")));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    archive
+}
+
 /// `show --json` of every paper: reference → renditions.
 fn renditions(archive: &TempArchive) -> Vec<(String, Vec<Value>)> {
     archive
@@ -258,11 +275,7 @@ fn kill_rerender(
 
 #[test]
 fn sigkill_at_random_moments_then_resumed_gives_exactly_one_new_rendition() {
-    let archive = TempArchive::new(None);
-    let r = run(drucksache()
-        .args(["demo-corpus", "--count", "24", "--seed", "14", "--out"])
-        .arg(archive.path().join("papers")));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let archive = demo_archive(24, 14);
     let scratch = tempfile::tempdir().unwrap();
     let papers = renditions(&archive).len();
     assert_eq!(papers, 24);
@@ -339,11 +352,7 @@ fn sigkill_at_random_moments_then_resumed_gives_exactly_one_new_rendition() {
 fn sigterm_stops_after_the_papers_in_flight_and_the_same_command_continues() {
     // More papers than can be rendered while the test holds the run and signals it (the
     // papers already rendered then are in flight and still stored).
-    let archive = TempArchive::new(None);
-    let r = run(drucksache()
-        .args(["demo-corpus", "--count", "40", "--seed", "21", "--out"])
-        .arg(archive.path().join("papers")));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let archive = demo_archive(40, 21);
     let scratch = tempfile::tempdir().unwrap();
     let wide = wider_margins(scratch.path(), "wide", "3.0");
     let resume = scratch.path().join("resume");

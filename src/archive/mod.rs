@@ -39,7 +39,9 @@ pub use db::{DbError, SCHEMA_VERSION};
 pub(crate) use hooks::test_pause;
 pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition};
 pub use read::{Event, ListFilter, PaperDetails, Rendition, Summary};
-pub use rerender::{DoneItem, Outcome, Pending, RerenderSource, RunStart, Selection, Verdict};
+pub use rerender::{
+    DoneItem, Outcome, Pending, RerenderSource, RunStart, Selection, SelectionError, Verdict,
+};
 use store::Staging;
 pub use store::{FileStore, StoreError, sha512_hex};
 

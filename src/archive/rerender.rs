@@ -29,7 +29,39 @@ pub enum Selection {
     References(Vec<String>),
 }
 
+/// Why parts do not make a selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectionError {
+    /// Neither all papers, nor a filter, nor references.
+    Nothing,
+    /// More than one of the three.
+    Mixed,
+}
+
 impl Selection {
+    /// The selection of these parts, as the command line and the service's API give them:
+    /// all papers, or any of the filters, or references — exactly one of the three.
+    pub fn from_parts(
+        all: bool,
+        year: Option<i32>,
+        kind: Option<Kind>,
+        outdated: bool,
+        references: Vec<String>,
+    ) -> Result<Selection, SelectionError> {
+        let filtered = year.is_some() || kind.is_some() || outdated;
+        match (all, filtered, !references.is_empty()) {
+            (true, false, false) => Ok(Selection::All),
+            (false, true, false) => Ok(Selection::Filter {
+                year,
+                kind,
+                outdated,
+            }),
+            (false, false, true) => Ok(Selection::References(references)),
+            (false, false, false) => Err(SelectionError::Nothing),
+            _ => Err(SelectionError::Mixed),
+        }
+    }
+
     /// The selection as the command line writes it (`--year 2012 --outdated`): a run is
     /// resumed by the same selection with the same templates and program.
     pub fn canonical(&self) -> String {

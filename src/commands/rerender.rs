@@ -78,19 +78,17 @@ pub fn rerender(settings: &Settings, args: &RerenderArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// The selection the arguments describe (clap makes sure there is one).
+/// The selection the arguments describe (clap's argument group makes sure there is exactly
+/// one).
 fn selection(args: &RerenderArgs) -> Selection {
-    if args.all {
-        Selection::All
-    } else if !args.references.is_empty() {
-        Selection::References(args.references.clone())
-    } else {
-        Selection::Filter {
-            year: args.year,
-            kind: args.kind,
-            outdated: args.outdated,
-        }
-    }
+    Selection::from_parts(
+        args.all,
+        args.year,
+        args.kind,
+        args.outdated,
+        args.references.clone(),
+    )
+    .expect("clap allows only one kind of selection")
 }
 
 /// Progress on stderr.

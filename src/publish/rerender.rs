@@ -234,7 +234,7 @@ impl Publisher {
         let threads = std::thread::Builder::new()
             .name("rerender".into())
             .spawn(move || {
-                render_all(
+                render_pending(
                     &producer,
                     &reader,
                     &pending,
@@ -378,11 +378,20 @@ impl Rerender {
         let mut papers = Vec::new();
         if let (Some(run), false) = (self.start.run, self.options.dry_run) {
             for item in publisher.archive().run_items(run)? {
+                // A report entry that does not read keeps what the item itself says.
                 let mut report: PaperReport = item
                     .report
                     .as_deref()
                     .and_then(|json| serde_json::from_str(json).ok())
-                    .unwrap_or_else(|| PaperReport::new(item.reference.clone()));
+                    .unwrap_or_else(|| {
+                        let mut report = PaperReport::new(item.reference.clone());
+                        if let Ok(outcome) =
+                            serde_json::from_value(serde_json::Value::String(item.outcome.clone()))
+                        {
+                            report.outcome = outcome;
+                        }
+                        report
+                    });
                 if let Some((id, sha512)) = item.rendition {
                     report.rendition = Some(id);
                     report.sha512 = Some(sha512);
@@ -453,7 +462,7 @@ impl PaperReport {
 }
 
 /// Renders the pending papers on `jobs` threads until done or `stop`, sending each result.
-fn render_all(
+fn render_pending(
     producer: &Producer,
     reader: &Mutex<Archive>,
     pending: &[Pending],

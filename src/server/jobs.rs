@@ -20,7 +20,7 @@ use super::api::{body_bytes, parse_body};
 use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
-use crate::archive::Selection;
+use crate::archive::{Selection, SelectionError};
 use crate::error::Code;
 use crate::model::Kind;
 use crate::publish::{Progress, Report, RerenderOptions};
@@ -155,25 +155,23 @@ pub struct RerenderBody {
 
 impl RerenderBody {
     fn selection(&self) -> Result<Selection, ApiError> {
-        let filtered = self.jahr.is_some() || self.art.is_some() || self.veraltet;
-        let listed = !self.drucksachen.is_empty();
-        match (self.alle, filtered, listed) {
-            (true, false, false) => Ok(Selection::All),
-            (false, true, false) => Ok(Selection::Filter {
-                year: self.jahr,
-                kind: self.art,
-                outdated: self.veraltet,
-            }),
-            (false, false, true) => Ok(Selection::References(self.drucksachen.clone())),
-            (false, false, false) => Err(ApiError::parameter(
+        Selection::from_parts(
+            self.alle,
+            self.jahr,
+            self.art,
+            self.veraltet,
+            self.drucksachen.clone(),
+        )
+        .map_err(|e| match e {
+            SelectionError::Nothing => ApiError::parameter(
                 "alle",
                 "choose the papers: alle, jahr, art, veraltet or drucksachen",
-            )),
-            _ => Err(ApiError::parameter(
+            ),
+            SelectionError::Mixed => ApiError::parameter(
                 "drucksachen",
                 "alle, the filters (jahr, art, veraltet) and drucksachen exclude each other",
-            )),
-        }
+            ),
+        })
     }
 }
 
