@@ -40,7 +40,7 @@ pub enum PasswordSource {
 
 /// The private key behind a [`Signer`].
 pub(crate) enum SigningKey {
-    Rsa(Box<rsa::pkcs1v15::SigningKey<Sha256>>, usize),
+    Rsa(Box<super::rsa_key::RsaKey>, usize),
     Ecdsa(p256::ecdsa::SigningKey),
 }
 
@@ -175,8 +175,19 @@ impl Signer {
     /// Signs `pdf` as of `time`: returns the PDF with a new signature appended as an
     /// incremental update. The bytes of `pdf` are the unchanged beginning of the result.
     pub fn sign(&self, pdf: &[u8], time: OffsetDateTime) -> Result<Vec<u8>, SignError> {
+        self.sign_loaded(pdf, &super::pdf::load(pdf)?, time)
+    }
+
+    /// [`Signer::sign`] of a PDF the caller has read already: `doc` is `pdf` read by
+    /// [`super::pdf::load`] (re-rendering reads it once for signing and for its words).
+    pub fn sign_loaded(
+        &self,
+        pdf: &[u8],
+        doc: &lopdf::Document,
+        time: OffsetDateTime,
+    ) -> Result<Vec<u8>, SignError> {
         self.check_valid_at(time)?;
-        let mut prepared = super::pdf::prepare(pdf, self.placeholder_len(), time)?;
+        let mut prepared = super::pdf::prepare(pdf, doc, self.placeholder_len(), time)?;
         let digest = prepared.digest();
         let cms = super::cms::signed_data(self, &digest, time)?;
         prepared.fill(&cms)?;
@@ -225,12 +236,8 @@ impl SigningKey {
             return false;
         };
         match self {
-            SigningKey::Rsa(key, _) => {
-                rsa::RsaPublicKey::from_public_key_der(&spki).is_ok_and(|public| {
-                    let private: &rsa::RsaPrivateKey = key.as_ref().as_ref();
-                    public == private.to_public_key()
-                })
-            }
+            SigningKey::Rsa(key, _) => rsa::RsaPublicKey::from_public_key_der(&spki)
+                .is_ok_and(|public| public == key.private.to_public_key()),
             SigningKey::Ecdsa(key) => p256::PublicKey::from_public_key_der(&spki)
                 .is_ok_and(|public| public == p256::PublicKey::from(key.verifying_key())),
         }
@@ -244,7 +251,7 @@ impl SigningKey {
             ));
         }
         Ok(SigningKey::Rsa(
-            Box::new(rsa::pkcs1v15::SigningKey::new(key)),
+            Box::new(super::rsa_key::RsaKey::new(key)?),
             bits,
         ))
     }

@@ -12,6 +12,7 @@ mod cms;
 pub mod dev;
 mod keys;
 pub mod pdf;
+mod rsa_key;
 mod verify;
 mod xmp;
 

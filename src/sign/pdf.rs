@@ -76,13 +76,14 @@ pub fn load(pdf: &[u8]) -> Result<Document, SignError> {
     Ok(doc)
 }
 
-/// Appends the signature's incremental update to `pdf` with room for `cms_len` bytes of CMS.
+/// Appends the signature's incremental update to `pdf` (read by [`load`] as `doc`) with room
+/// for `cms_len` bytes of CMS.
 pub(crate) fn prepare(
     pdf: &[u8],
+    doc: &Document,
     cms_len: usize,
     time: OffsetDateTime,
 ) -> Result<Prepared, SignError> {
-    let doc = load(pdf)?;
     let broken = |what: &str| SignError::UnreadablePdf(what.to_string());
     let catalog_id = doc
         .trailer
@@ -102,7 +103,7 @@ pub(crate) fn prepare(
         .map_err(|_| broken("page 1 is missing"))?
         .clone();
 
-    let mut next_id = next_free_id(&doc);
+    let mut next_id = next_free_id(doc);
     let sig_id = next_id;
     let widget_id = next_id + 1;
     let appearance_id = next_id + 2;
@@ -126,7 +127,7 @@ pub(crate) fn prepare(
         },
         Err(_) => Vec::new(),
     };
-    let field_name = free_field_name(&doc, &fields);
+    let field_name = free_field_name(doc, &fields);
     fields.push(Object::Reference((widget_id, 0)));
     acro_form.set("Fields", Object::Array(fields));
     acro_form.set("SigFlags", Object::Integer(3));
@@ -210,7 +211,7 @@ pub(crate) fn prepare(
             w.object(catalog_id, &Object::Dictionary(catalog));
         }
     }
-    let mut bytes = w.finish(&doc, next_id)?;
+    let mut bytes = w.finish(doc, next_id)?;
 
     let range = format!(
         "{} {} {}",
