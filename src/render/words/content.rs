@@ -6,9 +6,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use lopdf::content::{Content, Operation};
 use lopdf::{DecompressError, Dictionary, Document, Encoding, Object, ObjectId};
 
+use super::lexer::Operations;
 use super::{MAX_CONTENT, Words, WordsError};
 
 /// Form XObjects drawn inside form XObjects: deeper nesting is refused.
@@ -368,10 +368,12 @@ impl<'a> Walker<'a> {
         let mut saved: Vec<State<'a>> = Vec::new();
         let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
         // Like viewers, the walk stops quietly where the operations stop parsing.
-        for operation in Content::decode_iter(content) {
-            let Operation { operator, operands } = operation
-                .map_err(|e| self.damaged(format!("its content stream is damaged ({e})")))?;
-            let operands = &operands[..];
+        let mut operations = Operations::new(content);
+        while let Some(operator) = operations
+            .next_operation()
+            .map_err(|e| self.damaged(format!("its content stream is damaged ({e})")))?
+        {
+            let operands = operations.operands();
             let number = |i: usize| {
                 operands
                     .get(i)
@@ -382,15 +384,15 @@ impl<'a> Walker<'a> {
                 tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -state.leading], &tlm);
                 *tm = tlm;
             };
-            match operator.as_str() {
-                "q" if saved.len() >= MAX_NESTING => {
+            match operator {
+                b"q" if saved.len() >= MAX_NESTING => {
                     return Err(self.damaged("graphics states are nested too deeply"));
                 }
-                "q" => saved.push(state.clone()),
-                "Q" => state = saved.pop().unwrap_or(state),
-                "cm" => state.ctm = mul(&matrix(operands), &state.ctm),
-                "BT" => (tm, tlm) = (IDENTITY, IDENTITY),
-                "Tf" => {
+                b"q" => saved.push(state.clone()),
+                b"Q" => state = saved.pop().unwrap_or(state),
+                b"cm" => state.ctm = mul(&matrix(operands), &state.ctm),
+                b"BT" => (tm, tlm) = (IDENTITY, IDENTITY),
+                b"Tf" => {
                     let name = operands
                         .first()
                         .and_then(|o| o.as_name().ok())
@@ -401,36 +403,36 @@ impl<'a> Walker<'a> {
                     state.font = dict.map(|d| self.font(d)).transpose()?;
                     state.size = number(1);
                 }
-                "Tc" => state.char_spacing = number(0),
-                "Tw" => state.word_spacing = number(0),
-                "Tz" => state.horizontal_scale = number(0) / 100.0,
-                "TL" => state.leading = number(0),
-                "Td" | "TD" => {
-                    if operator.as_str() == "TD" {
+                b"Tc" => state.char_spacing = number(0),
+                b"Tw" => state.word_spacing = number(0),
+                b"Tz" => state.horizontal_scale = number(0) / 100.0,
+                b"TL" => state.leading = number(0),
+                b"Td" | b"TD" => {
+                    if operator == b"TD" {
                         state.leading = -number(1);
                     }
                     tlm = mul(&[1.0, 0.0, 0.0, 1.0, number(0), number(1)], &tlm);
                     tm = tlm;
                 }
-                "Tm" => (tm, tlm) = (matrix(operands), matrix(operands)),
-                "T*" => next_line(&state, &mut tm),
-                "Tj" => self.show(&state, &mut tm, operands.get(..1).unwrap_or(&[]))?,
-                "TJ" => {
+                b"Tm" => (tm, tlm) = (matrix(operands), matrix(operands)),
+                b"T*" => next_line(&state, &mut tm),
+                b"Tj" => self.show(&state, &mut tm, operands.get(..1).unwrap_or(&[]))?,
+                b"TJ" => {
                     let parts = operands.first().and_then(|o| o.as_array().ok());
                     self.show(&state, &mut tm, parts.map_or(&[][..], Vec::as_slice))?;
                 }
-                "'" => {
+                b"'" => {
                     next_line(&state, &mut tm);
                     self.show(&state, &mut tm, operands.get(..1).unwrap_or(&[]))?;
                 }
-                "\"" => {
+                b"\"" => {
                     (state.word_spacing, state.char_spacing) = (number(0), number(1));
                     next_line(&state, &mut tm);
                     self.show(&state, &mut tm, operands.get(2..3).unwrap_or(&[]))?;
                 }
-                "BMC" | "BDC" => self.begin_marked(operands, resources)?,
-                "EMC" => self.end_marked(),
-                "Do" => self.form(operands, resources, &state, depth)?,
+                b"BMC" | b"BDC" => self.begin_marked(operands, resources)?,
+                b"EMC" => self.end_marked(),
+                b"Do" => self.form(operands, resources, &state, depth)?,
                 _ => {}
             }
         }
