@@ -72,13 +72,19 @@ fn main() {
             .archive_mut()
             .create(paper, Origin::New, |p| {
                 let start = Instant::now();
-                let pdf = signer.sign(&renderer.render(p, &options)?, now)?;
+                let unsigned = renderer.render(p, &options)?;
+                let words = drucksache::render::words::pdf_words(&unsigned).ok();
+                let pdf = signer.sign(&unsigned, now)?;
                 produce_ms.set(start.elapsed().as_secs_f64() * 1000.0);
                 Ok(Produced {
                     pdf,
                     template_sha512: renderer.template_sha512().to_string(),
                     signer: Some(signer.subject()),
                     development_key: true,
+                    content: words.map(|w| drucksache::archive::Content {
+                        pages: w.pages,
+                        words_sha256: w.digest(),
+                    }),
                 })
             })
             .unwrap()

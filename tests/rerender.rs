@@ -222,6 +222,112 @@ fn a_bad_selection_changes_nothing() {
     archive.assert_check();
 }
 
+/// Every rendition's row records its pages and the digest of its words
+/// (`renditions.pages`, `renditions.words_sha256`).
+fn recorded_content(archive: &TempArchive) -> Vec<(String, Option<i64>, Option<String>)> {
+    let db = rusqlite::Connection::open(archive.path().join("archive.sqlite")).unwrap();
+    let mut rows = db
+        .prepare("SELECT sha512, pages, words_sha256 FROM renditions ORDER BY id")
+        .unwrap();
+    rows.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn stored_file(archive: &TempArchive, sha512: &str) -> PathBuf {
+    archive
+        .path()
+        .join("files")
+        .join(&sha512[..2])
+        .join(format!("{sha512}.pdf"))
+}
+
+/// A rendition records what its PDF says when it is made (by `new`, import or re-rendering),
+/// and the content check trusts that record only where it agrees with the new words: a
+/// rendition without one (made before migration 6) or with a wrong one has its stored PDF
+/// read, so neither is flagged, and a missing record does not lose the old page count.
+#[test]
+fn recorded_words_are_the_files_and_a_missing_or_wrong_record_reads_the_file() {
+    let archive = TempArchive::new(None);
+    copy_tracked_records(archive.path());
+    assert_eq!(
+        renditions(&archive).len(),
+        6,
+        "the first use imports the records"
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let check_recorded = |archive: &TempArchive, expect: usize| {
+        let rows = recorded_content(archive);
+        assert_eq!(rows.len(), expect);
+        for (sha512, pages, words) in rows {
+            let pdf = std::fs::read(stored_file(archive, &sha512)).unwrap();
+            let read = drucksache::render::words::pdf_words(&pdf).unwrap();
+            assert_eq!(pages, Some(read.pages as i64), "{sha512}");
+            assert_eq!(words, Some(read.digest()), "{sha512}");
+        }
+    };
+    check_recorded(&archive, 6);
+
+    // Two renditions as an older archive has them, or with a record that does not fit.
+    let db = rusqlite::Connection::open(archive.path().join("archive.sqlite")).unwrap();
+    let trigger: String = db
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'renditions_fixed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    db.execute_batch(&format!(
+        "DROP TRIGGER renditions_fixed;
+         UPDATE renditions SET pages = NULL, words_sha256 = NULL WHERE id = 1;
+         UPDATE renditions SET words_sha256 = '00' WHERE id = 2;
+         {trigger};"
+    ))
+    .unwrap();
+    drop(db);
+    let old_pages: Vec<i64> = recorded_content(&archive)
+        .iter()
+        .map(|(sha512, _, _)| {
+            let pdf = std::fs::read(stored_file(&archive, sha512)).unwrap();
+            drucksache::render::words::pdf_words(&pdf).unwrap().pages as i64
+        })
+        .collect();
+
+    let wide = wider_margins(scratch.path(), "wide", "3.2");
+    let json = scratch.path().join("report.json");
+    let r = rerender(
+        &archive,
+        &wide,
+        &["--all", "--report", json.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let done = report(&json);
+    assert_eq!(done["rerendered"], 6, "{done:#}");
+    assert_eq!(done["flagged"], 0, "{done:#}");
+    for entry in done["papers"].as_array().unwrap() {
+        let replaced = entry["replaces"].as_i64().unwrap();
+        assert_eq!(
+            entry["pages_old"],
+            old_pages[replaced as usize - 1],
+            "{entry:#}"
+        );
+    }
+    // The new renditions record their own words; the two altered rows stay as they were.
+    let rows = recorded_content(&archive);
+    assert_eq!(rows.len(), 12);
+    assert_eq!((rows[0].1, rows[0].2.as_deref()), (None, None));
+    assert_eq!(rows[1].2.as_deref(), Some("00"));
+    for (sha512, pages, words) in &rows[6..] {
+        let pdf = std::fs::read(stored_file(&archive, sha512)).unwrap();
+        let read = drucksache::render::words::pdf_words(&pdf).unwrap();
+        assert_eq!(
+            (*pages, words.clone()),
+            (Some(read.pages as i64), Some(read.digest()))
+        );
+    }
+}
+
 /// Runs `rerender --outdated` with the phases traced and kills it (SIGKILL) `delay` after
 /// it started, or when it reaches `phase`. Returns the phase the kill landed after
 /// ("finished" when it was done first).

@@ -196,8 +196,8 @@ pub(super) fn insert_rendition(
 ) -> Result<i64, ArchiveError> {
     tx.prepare_cached(
         "INSERT INTO renditions (paper_id, sha512, size, template_sha512,
-            program_version, created_at, signer, development_key, run_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            program_version, created_at, signer, development_key, run_id, pages, words_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         paper_id,
@@ -209,6 +209,8 @@ pub(super) fn insert_rendition(
         produced.signer,
         produced.development_key,
         run,
+        produced.content.as_ref().map(|c| c.pages as i64),
+        produced.content.as_ref().map(|c| &c.words_sha256),
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -17,7 +17,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The migrations, in order; the database's `user_version` counts how many have run. Each is
 /// SQL, and for migration 4 also the Rust that fills the columns it adds, then more SQL.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
@@ -157,6 +157,14 @@ CREATE TRIGGER rerender_keep BEFORE DELETE ON rerender_items
 BEGIN SELECT RAISE(ABORT, 'the record of a re-rendering run is never deleted'); END;
 -- The run that made a rendition (NULL: made when the paper was created or imported).
 ALTER TABLE renditions ADD COLUMN run_id INTEGER REFERENCES rerender_runs (id);
+"#,
+    r#"
+-- 6: what re-rendering compares, recorded when a rendition is made (NULL for renditions made
+-- before, and where the words could not be read): its page count and the SHA-256 of its words
+-- (`render::words`). A re-rendering whose words give the same digest needs not read the
+-- stored PDF's words again.
+ALTER TABLE renditions ADD COLUMN pages INTEGER;
+ALTER TABLE renditions ADD COLUMN words_sha256 TEXT;
 "#,
 ];
 

@@ -172,6 +172,16 @@ pub struct Produced {
     pub signer: Option<String>,
     /// Signed with the archive's development key (not for production).
     pub development_key: bool,
+    /// The PDF's page count and the SHA-256 of its words, as re-rendering compares them
+    /// (`None` when they could not be read).
+    pub content: Option<Content>,
+}
+
+/// What a rendition says, in short: see [`crate::render::words::PdfWords::digest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    pub pages: usize,
+    pub words_sha256: String,
 }
 
 impl Archive {
@@ -293,6 +303,7 @@ pub(crate) mod test_support {
             template_sha512: "t".into(),
             signer: None,
             development_key: false,
+            content: None,
         })
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::create::{insert_rendition, short, store_and_commit};
-use super::{Archive, ArchiveError, DbError, Produced, now};
+use super::{Archive, ArchiveError, Content, DbError, Produced, now};
 use crate::model::{Kind, Paper};
 
 /// Which papers a re-rendering run takes.
@@ -120,6 +120,9 @@ pub struct RerenderSource {
     pub newest_id: i64,
     pub newest_sha512: String,
     pub newest_file: PathBuf,
+    /// What the newest rendition says, as recorded when it was made (`None` before migration
+    /// 6 or when its words could not be read then).
+    pub newest_content: Option<Content>,
 }
 
 /// One paper's result, for [`Archive::store_outcomes`].
@@ -247,16 +250,24 @@ impl Archive {
 
     /// A paper's stored record and newest rendition, for re-rendering it.
     pub fn rerender_source(&self, paper_id: i64) -> Result<RerenderSource, ArchiveError> {
-        let (reference, json, newest_id, newest_sha512): (String, String, i64, String) = self
+        type Row = (String, String, i64, String, Option<i64>, Option<String>);
+        let (reference, json, newest_id, newest_sha512, pages, words): Row = self
             .conn
             .prepare_cached(
-                "SELECT p.reference, p.source_json, r.id, r.sha512
+                "SELECT p.reference, p.source_json, r.id, r.sha512, r.pages, r.words_sha256
                      FROM papers p JOIN renditions r ON r.id =
                         (SELECT MAX(id) FROM renditions WHERE paper_id = p.id)
                      WHERE p.id = ?1",
             )?
             .query_row([paper_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .optional()?
             .ok_or_else(|| ArchiveError::NotFound(format!("paper {paper_id}")))?;
@@ -267,6 +278,13 @@ impl Archive {
             newest_id,
             newest_file: self.store.path(&newest_sha512),
             newest_sha512,
+            newest_content: match (pages, words) {
+                (Some(pages), Some(words_sha256)) => Some(Content {
+                    pages: usize::try_from(pages).unwrap_or(0),
+                    words_sha256,
+                }),
+                _ => None,
+            },
         })
     }
 

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use super::{PublishError, Publisher};
-use crate::archive::{Archive, BoxError, Produced};
+use crate::archive::{Archive, BoxError, Content, Produced};
 use crate::model::Paper;
+use crate::render::words::{PdfWords, document_words};
 use crate::render::{RenderError, RenderOptions, Renderer};
 use crate::sign::Signer;
 
@@ -97,17 +98,37 @@ impl Producer {
     }
 
     /// Signs a PDF from [`Producer::unsigned`]: what the archive stores.
+    /// Signs a rendered PDF, recording its words for a later re-rendering's content check.
     pub(super) fn signed(
         &self,
         rendered: Result<Vec<u8>, RenderError>,
     ) -> Result<Produced, BoxError> {
+        let pdf = rendered?;
+        let doc = crate::sign::pdf::load(&pdf)?;
+        // A fresh rendering always reads; if it ever did not, the check reads the file later.
+        let words = document_words(&doc).ok();
+        self.signed_loaded(&pdf, &doc, words.as_ref())
+    }
+
+    /// Signs a rendered PDF read as `doc` by `sign::pdf::load`, whose words are known
+    /// (`words`: those of `pdf`).
+    pub(super) fn signed_loaded(
+        &self,
+        pdf: &[u8],
+        doc: &lopdf::Document,
+        words: Option<&PdfWords>,
+    ) -> Result<Produced, BoxError> {
         let (signer, development_key) = &*self.signer;
-        let pdf = signer.sign(&rendered?, time::OffsetDateTime::now_utc())?;
+        let pdf = signer.sign_loaded(pdf, doc, time::OffsetDateTime::now_utc())?;
         Ok(Produced {
             pdf,
             template_sha512: self.renderer.template_sha512().to_string(),
             signer: Some(signer.subject()),
             development_key: *development_key,
+            content: words.map(|w| Content {
+                pages: w.pages,
+                words_sha256: w.digest(),
+            }),
         })
     }
 }

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 use super::produce::Producer;
 use super::{PublishError, Publisher};
 use crate::archive::{Archive, Outcome, Pending, Produced, RunStart, Selection, Verdict};
-use crate::render::words::{WordDifference, first_difference, page_count, pdf_words};
+use crate::render::words::{
+    WordDifference, document_words, first_difference, page_count, pdf_words,
+};
 
 /// Most papers stored in one transaction.
 pub const MAX_BATCH: usize = 16;
@@ -514,11 +516,22 @@ fn rerender_one(
             report.outcome = PaperOutcome::Unchanged;
             return Ok(None);
         }
-        let old_words = pdf_words(&old).map_err(|e| format!("the stored PDF: {e}"))?;
-        let new_words = pdf_words(&new).map_err(|e| format!("the new PDF: {e}"))?;
-        report.pages_old = Some(old_words.pages);
+        let doc = crate::sign::pdf::load(&new).map_err(|e| format!("the new PDF: {e}"))?;
+        let new_words = document_words(&doc).map_err(|e| format!("the new PDF: {e}"))?;
         report.pages_new = Some(new_words.pages);
-        report.difference = first_difference(&old_words.words, &new_words.words);
+        match &source.newest_content {
+            // The stored rendition's words, recorded when it was made, are the new ones.
+            Some(old) if old.words_sha256 == new_words.digest() => {
+                report.pages_old = Some(old.pages);
+            }
+            // Otherwise (another digest, or none recorded) the stored PDF is read: its words
+            // decide, and name the first difference.
+            _ => {
+                let old_words = pdf_words(&old).map_err(|e| format!("the stored PDF: {e}"))?;
+                report.pages_old = Some(old_words.pages);
+                report.difference = first_difference(&old_words.words, &new_words.words);
+            }
+        }
         report.outcome = if report.difference.is_some() {
             PaperOutcome::Flagged
         } else {
@@ -528,7 +541,7 @@ fn rerender_one(
             return Ok(None);
         }
         producer
-            .signed(Ok(new))
+            .signed_loaded(&new, &doc, Some(&new_words))
             .map(Some)
             .map_err(|e| e.to_string())
     })();

@@ -17,6 +17,7 @@
 //! spaces (CJK, Hangul, Thai) is a word of its own.
 
 mod content;
+mod lexer;
 
 use lopdf::{DecompressError, Document, LoadOptions};
 
@@ -68,11 +69,34 @@ pub struct WordDifference {
     pub new: String,
 }
 
+impl PdfWords {
+    /// The SHA-256 (hex) of the words, one per line: what the archive records of a rendition
+    /// so that a later re-rendering with the same words needs not read the stored PDF.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for word in &self.words {
+            hasher.update(word.as_bytes());
+            hasher.update(b"\n");
+        }
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 /// Reads `pdf` (unsigned or signed) and returns its page count and the words of every page in
 /// order, artifacts (page headers/footers) left out.
 pub fn pdf_words(pdf: &[u8]) -> Result<PdfWords, WordsError> {
-    let doc = load(pdf)?;
-    let (pages, words) = content::walk(&doc)?;
+    document_words(&load(pdf)?)
+}
+
+/// [`pdf_words`] of a PDF the caller has read already (re-rendering reads a new PDF once,
+/// for signing and for its words). The content streams are unpacked within the same 64 MiB.
+pub fn document_words(doc: &Document) -> Result<PdfWords, WordsError> {
+    let (pages, words) = content::walk(doc)?;
     Ok(PdfWords {
         pages,
         words: words.finish(),
