@@ -97,8 +97,8 @@ impl Producer {
         self.renderer.render(paper, &RenderOptions::default())
     }
 
-    /// Signs a PDF from [`Producer::unsigned`]: what the archive stores.
-    /// Signs a rendered PDF, recording its words for a later re-rendering's content check.
+    /// Signs a PDF from [`Producer::unsigned`]: what the archive stores, with its words
+    /// recorded for a later re-rendering's content check.
     pub(super) fn signed(
         &self,
         rendered: Result<Vec<u8>, RenderError>,
