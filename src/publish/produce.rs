@@ -106,17 +106,17 @@ impl Producer {
         let pdf = rendered?;
         let doc = crate::sign::pdf::load(&pdf)?;
         // A fresh rendering always reads; if it ever did not, the check reads the file later.
-        let words = document_words(&doc).ok();
-        self.signed_loaded(&pdf, &doc, words.as_ref())
+        let content = document_words(&doc).ok().map(|w| content(&w));
+        self.signed_loaded(&pdf, &doc, content)
     }
 
     /// Signs a rendered PDF read as `doc` by `sign::pdf::load`, whose words are known
-    /// (`words`: those of `pdf`).
+    /// (`content`: what [`content`] gives for `pdf`).
     pub(super) fn signed_loaded(
         &self,
         pdf: &[u8],
         doc: &lopdf::Document,
-        words: Option<&PdfWords>,
+        content: Option<Content>,
     ) -> Result<Produced, BoxError> {
         let (signer, development_key) = &*self.signer;
         let pdf = signer.sign_loaded(pdf, doc, time::OffsetDateTime::now_utc())?;
@@ -125,10 +125,15 @@ impl Producer {
             template_sha512: self.renderer.template_sha512().to_string(),
             signer: Some(signer.subject()),
             development_key: *development_key,
-            content: words.map(|w| Content {
-                pages: w.pages,
-                words_sha256: w.digest(),
-            }),
+            content,
         })
+    }
+}
+
+/// What the archive records of a PDF's words: its page count and their digest.
+pub(super) fn content(words: &PdfWords) -> Content {
+    Content {
+        pages: words.pages,
+        words_sha256: words.digest(),
     }
 }

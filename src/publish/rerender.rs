@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::produce::Producer;
+use super::produce::{Producer, content};
 use super::{PublishError, Publisher};
 use crate::archive::{Archive, Outcome, Pending, Produced, RunStart, Selection, Verdict};
 use crate::render::words::{
@@ -519,9 +519,10 @@ fn rerender_one(
         let doc = crate::sign::pdf::load(&new).map_err(|e| format!("the new PDF: {e}"))?;
         let new_words = document_words(&doc).map_err(|e| format!("the new PDF: {e}"))?;
         report.pages_new = Some(new_words.pages);
+        let new_content = content(&new_words);
         match &source.newest_content {
             // The stored rendition's words, recorded when it was made, are the new ones.
-            Some(old) if old.words_sha256 == new_words.digest() => {
+            Some(old) if old.words_sha256 == new_content.words_sha256 => {
                 report.pages_old = Some(old.pages);
             }
             // Otherwise (another digest, or none recorded) the stored PDF is read: its words
@@ -541,7 +542,7 @@ fn rerender_one(
             return Ok(None);
         }
         producer
-            .signed_loaded(&new, &doc, Some(&new_words))
+            .signed_loaded(&new, &doc, Some(new_content))
             .map(Some)
             .map_err(|e| e.to_string())
     })();
