@@ -6,6 +6,9 @@ use clap::Parser;
 use drucksache::cli::Cli;
 use drucksache::commands;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
