@@ -281,7 +281,7 @@ pub struct KeygenArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Key algorithm.
-    #[arg(long, value_enum, default_value = "rsa")]
+    #[arg(long, value_enum, default_value = "ecdsa")]
     pub algorithm: crate::sign::dev::Algorithm,
 }
 

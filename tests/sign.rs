@@ -33,6 +33,12 @@ impl Setup {
         let out = self.path(name);
         let r = sign(&self.paper, &out, &self.key);
         assert_eq!(r.code, 0, "sign failed:\n{}", r.stderr);
+        // The setup's key is RSA-2048: it signs, with a warning to replace it.
+        assert!(
+            r.stderr.contains("RSA-2048: RSA keys under 3000 bits"),
+            "{}",
+            r.stderr
+        );
         out
     }
 }

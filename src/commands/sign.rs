@@ -46,6 +46,9 @@ pub fn keygen(settings: &Settings, args: &KeygenArgs) -> anyhow::Result<()> {
 pub fn sign(settings: &Settings, args: &SignArgs) -> anyhow::Result<()> {
     let config = key_config(settings, args)?;
     let signer = Signer::load(&config)?;
+    if let Some(weakness) = signer.weakness() {
+        tracing::warn!("{weakness}");
+    }
     let pdf = read(&args.input)?;
     let signed = signer
         .sign(&pdf, OffsetDateTime::now_utc())

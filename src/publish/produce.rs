@@ -52,6 +52,9 @@ impl Publisher {
                 (signer, true)
             }
         };
+        if let Some(weakness) = signer.0.weakness() {
+            tracing::warn!("{weakness}");
+        }
         if signer.1 {
             tracing::warn!(
                 "signing with the archive's DEVELOPMENT key (not for production): {}",

@@ -111,8 +111,9 @@ pub(crate) fn signed_data(
                 .map_err(|e| fail("RSA signature", &e))?;
         }
         SigningKey::Ecdsa(key) => {
-            let mut info = SignerInfoBuilder::new(key, sid, sha256, &content, Some(digest))
-                .map_err(|e| fail("signer info", &e))?;
+            let mut info =
+                SignerInfoBuilder::new(key.as_ref(), sid, sha256, &content, Some(digest))
+                    .map_err(|e| fail("signer info", &e))?;
             for a in attributes {
                 info.add_signed_attribute(a)
                     .map_err(|e| fail("attribute", &e))?;

@@ -238,7 +238,9 @@ pub fn write_dev_keys(dir: &Path, keys: &DevKeys) -> Result<DevKeyFiles, SignErr
 }
 
 /// The archive's development key, created on first use under
-/// `<archive>/entwicklungsschluessel/` (RSA-2048). Returns the signer and whether the key was
+/// `<archive>/entwicklungsschluessel/` (ECDSA P-256: RSA keys under 3000 bits lost their
+/// suitability for signatures at the end of 2025, SOG-IS catalogue 1.3, and an RSA-3072
+/// signature costs several times a P-256 one). Returns the signer and whether the key was
 /// created just now (the caller should warn loudly either way: it is not for production).
 pub fn ensure_archive_key(archive_dir: &Path) -> Result<(Signer, bool), SignError> {
     let dir = archive_dir.join(ARCHIVE_KEY_DIR);
@@ -256,7 +258,7 @@ pub fn ensure_archive_key(archive_dir: &Path) -> Result<(Signer, bool), SignErro
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(write_err(&staging))?;
     }
-    let keys = generate(Algorithm::Rsa, "drucksache", OffsetDateTime::now_utc())?;
+    let keys = generate(Algorithm::Ecdsa, "drucksache", OffsetDateTime::now_utc())?;
     write_dev_keys(&staging, &keys)?;
     std::fs::rename(&staging, &dir).map_err(write_err(&dir))?;
     Ok((keys.signer()?, true))
@@ -328,12 +330,26 @@ mod tests {
         assert!(matches!(err, SignError::KeyMismatch { .. }), "{err}");
     }
 
+    /// An RSA-2048 key still signs, but is named as one to replace.
+    #[test]
+    fn rsa_2048_is_a_weakness() {
+        let t = time::macros::datetime!(2026-01-01 00:00 UTC);
+        let rsa = generate(Algorithm::Rsa, "Test", t)
+            .unwrap()
+            .signer()
+            .unwrap();
+        let weakness = rsa.weakness().unwrap();
+        assert!(weakness.contains("RSA-2048"), "{weakness}");
+        assert!(weakness.contains("ECDSA P-256"), "{weakness}");
+    }
+
     #[test]
     fn the_archive_key_is_made_once_and_kept() {
         let archive = tempfile::tempdir().unwrap();
         let (first, created) = ensure_archive_key(archive.path()).unwrap();
         assert!(created);
-        assert_eq!(first.algorithm(), "RSA-2048 with SHA-256");
+        assert_eq!(first.algorithm(), "ECDSA P-256 with SHA-256");
+        assert_eq!(first.weakness(), None);
         let dir = archive.path().join(ARCHIVE_KEY_DIR);
         assert!(dir.join(CA_CERT).is_file());
         assert!(dir.join(WARNING_FILE).is_file());

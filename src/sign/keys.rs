@@ -41,7 +41,7 @@ pub enum PasswordSource {
 /// The private key behind a [`Signer`].
 pub(crate) enum SigningKey {
     Rsa(Box<super::rsa_key::RsaKey>, usize),
-    Ecdsa(p256::ecdsa::SigningKey),
+    Ecdsa(Box<super::ecdsa_key::EcdsaKey>),
 }
 
 /// A loaded signing key with its certificate chain. Load once, sign many papers; it is
@@ -217,6 +217,18 @@ impl Signer {
         }
     }
 
+    /// Why the key should be replaced, though it still signs: an RSA key under 3000 bits,
+    /// no longer suitable for signatures after 2025 (SOG-IS Agreed Cryptographic Mechanisms
+    /// 1.3, announced by the Bundesnetzagentur). `None` for RSA-3072 and more, and for P-256.
+    pub fn weakness(&self) -> Option<String> {
+        match &self.key {
+            SigningKey::Rsa(_, bits) if *bits < 3000 => Some(format!(
+                "the signing key is RSA-{bits}: RSA keys under 3000 bits are no longer suitable for signatures since the end of 2025 (SOG-IS 1.3); replace it with RSA-3072 or ECDSA P-256"
+            )),
+            _ => None,
+        }
+    }
+
     /// Bytes reserved for the CMS: the certificates, the signature and the attributes, with
     /// room to spare. Fixed per signer, so a paper's size does not depend on chance.
     fn placeholder_len(&self) -> usize {
@@ -239,7 +251,7 @@ impl SigningKey {
             SigningKey::Rsa(key, _) => rsa::RsaPublicKey::from_public_key_der(&spki)
                 .is_ok_and(|public| public == key.private.to_public_key()),
             SigningKey::Ecdsa(key) => p256::PublicKey::from_public_key_der(&spki)
-                .is_ok_and(|public| public == p256::PublicKey::from(key.verifying_key())),
+                .is_ok_and(|public| public == p256::PublicKey::from(key.private.verifying_key())),
         }
     }
 
@@ -255,6 +267,12 @@ impl SigningKey {
             bits,
         ))
     }
+
+    fn ecdsa(key: p256::SecretKey) -> Result<SigningKey, String> {
+        Ok(SigningKey::Ecdsa(Box::new(
+            super::ecdsa_key::EcdsaKey::new(key.into())?,
+        )))
+    }
 }
 
 /// Parses a PKCS#8 private key (RSA or P-256).
@@ -263,7 +281,7 @@ pub(crate) fn key_from_pkcs8(der: &[u8]) -> Result<SigningKey, String> {
         return SigningKey::rsa(key);
     }
     match p256::SecretKey::from_pkcs8_der(der) {
-        Ok(key) => Ok(SigningKey::Ecdsa(key.into())),
+        Ok(key) => SigningKey::ecdsa(key),
         Err(_) => Err("not an RSA or ECDSA P-256 private key".into()),
     }
 }
@@ -280,7 +298,7 @@ fn key_from_pem(pem: &[u8]) -> Result<SigningKey, String> {
             "EC PRIVATE KEY" => {
                 let key = p256::SecretKey::from_sec1_der(&der)
                     .map_err(|_| "not an ECDSA key on the curve P-256".to_string())?;
-                return Ok(SigningKey::Ecdsa(key.into()));
+                return SigningKey::ecdsa(key);
             }
             "ENCRYPTED PRIVATE KEY" => {
                 return Err("encrypted PEM keys are not supported: use a PKCS#12 file with passwort_env or passwort_datei".into());

@@ -10,6 +10,7 @@
 mod changes;
 mod cms;
 pub mod dev;
+mod ecdsa_key;
 mod keys;
 pub mod pdf;
 mod rsa_key;
