@@ -596,6 +596,29 @@ fn new_signs_with_the_development_key_and_says_so() {
     assert!(!r.stderr.contains("created a DEVELOPMENT"), "{}", r.stderr);
 }
 
+/// An archive made while the development key was RSA-2048 keeps its key (its papers stay
+/// verifiable against the same CA), and every signing says the key should be replaced.
+#[test]
+fn an_archive_with_an_rsa_2048_key_keeps_it_and_warns() {
+    let archive = TempArchive::new(None);
+    let key = common::keygen(&archive.path().join("entwicklungsschluessel"), "rsa");
+    let inputs = tempfile::tempdir().unwrap();
+    let a = unnumbered(inputs.path(), "a.toml", "2025-03-01");
+    let r = archive.run(&["new", "--json", a.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("created a DEVELOPMENT"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("RSA-2048: RSA keys under 3000 bits"),
+        "{}",
+        r.stderr
+    );
+    let created: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let file = created["file"].as_str().unwrap();
+    let v = common::verify(std::path::Path::new(file), &[&key.ca]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert!(v.stdout.contains("RSA-2048 with SHA-256"), "{}", v.stdout);
+}
+
 #[test]
 fn new_papers_are_searchable_and_withdrawal_shows_in_search() {
     let archive = TempArchive::new(None);
