@@ -109,7 +109,7 @@ impl Producer {
         let pdf = rendered?;
         let doc = crate::sign::pdf::load(&pdf)?;
         // A fresh rendering always reads; if it ever did not, the check reads the file later.
-        let content = document_words(&doc).ok().map(|w| content(&w));
+        let content = document_words(doc.pdf()).ok().map(|w| content(&w));
         self.signed_loaded(&pdf, &doc, content)
     }
 
@@ -118,7 +118,7 @@ impl Producer {
     pub(super) fn signed_loaded(
         &self,
         pdf: &[u8],
-        doc: &lopdf::Document,
+        doc: &crate::sign::pdf::Loaded,
         content: Option<Content>,
     ) -> Result<Produced, BoxError> {
         let (signer, development_key) = &*self.signer;

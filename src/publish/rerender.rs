@@ -517,7 +517,7 @@ fn rerender_one(
             return Ok(None);
         }
         let doc = crate::sign::pdf::load(&new).map_err(|e| format!("the new PDF: {e}"))?;
-        let new_words = document_words(&doc).map_err(|e| format!("the new PDF: {e}"))?;
+        let new_words = document_words(doc.pdf()).map_err(|e| format!("the new PDF: {e}"))?;
         report.pages_new = Some(new_words.pages);
         let new_content = content(&new_words);
         match &source.newest_content {

@@ -17,9 +17,11 @@
 //! spaces (CJK, Hangul, Thai) is a word of its own.
 
 mod content;
+mod font;
 mod lexer;
+mod unpack;
 
-use lopdf::{DecompressError, Document, LoadOptions};
+use hayro_syntax::{LoadPdfError, Pdf};
 
 /// At most this many bytes of content streams are unpacked for one PDF, pages and forms
 /// together (a typical paper has well under 1 MiB).
@@ -95,8 +97,8 @@ pub fn pdf_words(pdf: &[u8]) -> Result<PdfWords, WordsError> {
 
 /// [`pdf_words`] of a PDF the caller has read already (re-rendering reads a new PDF once,
 /// for signing and for its words). The content streams are unpacked within the same 64 MiB.
-pub fn document_words(doc: &Document) -> Result<PdfWords, WordsError> {
-    let (pages, words) = content::walk(doc)?;
+pub fn document_words(pdf: &Pdf) -> Result<PdfWords, WordsError> {
+    let (pages, words) = content::walk(pdf)?;
     Ok(PdfWords {
         pages,
         words: words.finish(),
@@ -105,12 +107,9 @@ pub fn document_words(doc: &Document) -> Result<PdfWords, WordsError> {
 
 /// Just the number of pages (cheap; for listing renditions).
 pub fn page_count(pdf: &[u8]) -> Result<usize, WordsError> {
-    check_ends(pdf)?;
-    let metadata =
-        Document::load_metadata_mem(pdf).map_err(|e| WordsError::Unreadable(e.to_string()))?;
-    match metadata.page_count {
+    match load(pdf)?.pages().len() {
         0 => Err(WordsError::Unreadable("it has no pages".into())),
-        n => Ok(n as usize),
+        n => Ok(n),
     }
 }
 
@@ -150,18 +149,15 @@ fn check_ends(pdf: &[u8]) -> Result<(), WordsError> {
     Ok(())
 }
 
-fn load(pdf: &[u8]) -> Result<Document, WordsError> {
+/// Reads `pdf` lazily: the cross-reference table, the catalog and the page tree (hayro-syntax,
+/// which rebuilds a damaged cross-reference table as viewers do).
+fn load(pdf: &[u8]) -> Result<Pdf, WordsError> {
     check_ends(pdf)?;
-    let options = LoadOptions {
-        strict: true,
-        max_decompressed_size: Some(MAX_CONTENT),
-        ..LoadOptions::default()
-    };
-    Document::load_mem_with_options(pdf, options).map_err(|e| match e {
-        lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. }) => {
-            WordsError::TooLarge
+    Pdf::new(pdf.to_vec()).map_err(|e| match e {
+        LoadPdfError::Decryption(_) => WordsError::Unreadable("it is encrypted".into()),
+        LoadPdfError::Invalid => {
+            WordsError::Unreadable("it has no readable catalog or page tree".into())
         }
-        e => WordsError::Unreadable(e.to_string()),
     })
 }
 
@@ -226,6 +222,7 @@ fn unspaced(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use lopdf::Document;
     use std::path::Path;
     use std::sync::OnceLock;
 
@@ -472,6 +469,23 @@ mod tests {
             pdf_words(&hostile(b"/X Do", b"")).unwrap().words,
             Vec::<String>::new()
         );
+        // A stream packed in a way the walk does not unpack (no limit could bound it).
+        let mut doc = Document::load_mem(&hostile(b"/X Do", b"")).unwrap();
+        for object in doc.objects.values_mut() {
+            if let Ok(stream) = object.as_stream_mut() {
+                stream
+                    .dict
+                    .set("Filter", lopdf::Object::Name(b"LZWDecode".to_vec()));
+            }
+        }
+        let mut lzw = Vec::new();
+        doc.save_to(&mut lzw).unwrap();
+        match pdf_words(&lzw) {
+            Err(WordsError::Page { page: 1, reason }) => {
+                assert!(reason.contains("/LZWDecode"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

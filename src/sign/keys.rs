@@ -183,7 +183,7 @@ impl Signer {
     pub fn sign_loaded(
         &self,
         pdf: &[u8],
-        doc: &lopdf::Document,
+        doc: &super::pdf::Loaded,
         time: OffsetDateTime,
     ) -> Result<Vec<u8>, SignError> {
         self.check_valid_at(time)?;

@@ -1,14 +1,19 @@
-//! The content-stream walk behind [`super::pdf_words`]: fonts (encoding and glyph widths),
+//! The content-stream walk behind [`super::pdf_words`]: fonts (their text and glyph widths),
 //! the graphics and text state, marked content, form XObjects — just enough of a viewer to know
-//! which text is shown where, and which of it is an artifact.
+//! which text is shown where, and which of it is an artifact. The PDF is read lazily with
+//! hayro-syntax: only the pages, their resources, fonts and content streams are parsed.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use lopdf::{DecompressError, Dictionary, Document, Encoding, Object, ObjectId};
+use hayro_syntax::Pdf;
+use hayro_syntax::object::{Dict, Name, Object as PdfObject, Stream};
+use hayro_syntax::page::Resources;
+use lopdf::Object;
 
+use super::font::Font;
 use super::lexer::Operations;
+use super::unpack::{UnpackError, unpack};
 use super::{MAX_CONTENT, Words, WordsError};
 
 /// Form XObjects drawn inside form XObjects: deeper nesting is refused.
@@ -22,14 +27,13 @@ const RUN_GAP_EM: f32 = 0.15;
 /// … on the same baseline (up to this much, in em).
 const BASELINE_EM: f32 = 0.25;
 
-/// The number of pages of `doc` and the words on them.
-pub(super) fn walk(doc: &Document) -> Result<(usize, Words), WordsError> {
-    let pages = doc.get_pages();
+/// The number of pages of `pdf` and the words on them.
+pub(super) fn walk(pdf: &Pdf) -> Result<(usize, Words), WordsError> {
+    let pages = pdf.pages();
     if pages.is_empty() {
         return Err(WordsError::Unreadable("it has no pages".into()));
     }
     let mut walker = Walker {
-        doc,
         fonts: HashMap::new(),
         budget: MAX_CONTENT,
         page: 0,
@@ -37,202 +41,20 @@ pub(super) fn walk(doc: &Document) -> Result<(usize, Words), WordsError> {
         last_end: None,
         words: Words::default(),
     };
-    for (index, &page_id) in pages.values().enumerate() {
+    for (index, page) in pages.iter().enumerate() {
         walker.page = index + 1;
         walker.words.boundary();
         walker.last_end = None;
         walker.marked.clear();
-        let content = walker.page_content(page_id)?;
-        let resources = page_resources(doc, page_id);
-        walker.run(&content, &resources, State::default(), 0)?;
+        let content = walker.page_content(page.raw())?;
+        walker.run(&content, page.resources(), State::default(), 0)?;
     }
     Ok((pages.len(), walker.words))
 }
 
-/// The resource dictionaries in effect, nearest first.
-#[derive(Clone)]
-struct Resources<'a>(Vec<&'a Dictionary>);
-
-impl<'a> Resources<'a> {
-    /// The entry `name` of the category `kind` (`Font`, `XObject`, `Properties`).
-    fn get(&self, doc: &'a Document, kind: &[u8], name: &[u8]) -> Option<&'a Object> {
-        self.0.iter().find_map(|resources| {
-            let category = resolve(doc, resources.get(kind).ok()?)?;
-            resolve(doc, category.as_dict().ok()?.get(name).ok()?)
-        })
-    }
-}
-
-fn page_resources(doc: &Document, page_id: ObjectId) -> Resources<'_> {
-    let (direct, ids) = doc
-        .get_page_resources(page_id)
-        .unwrap_or((None, Vec::new()));
-    let referenced = ids.into_iter().filter_map(|id| doc.get_dictionary(id).ok());
-    Resources(direct.into_iter().chain(referenced).collect())
-}
-
-/// What the walk needs of a font: its encoding and its glyph widths.
-struct Font<'a> {
-    encoding: Option<Encoding<'a>>,
-    /// Codes are two bytes long (a Type0 font; Typst uses Identity-H).
-    two_byte: bool,
-    /// Width of code `first + i`, in text space units per unit of font size.
-    widths: Vec<f32>,
-    first: u32,
-    default_width: f32,
-    /// The text of each two-byte code met so far (lopdf's CMap lookup is slow).
-    texts: RefCell<HashMap<u16, Box<str>>>,
-}
-
-impl<'a> Font<'a> {
-    fn read(doc: &'a Document, dict: &'a Dictionary, limit: usize) -> Result<Font<'a>, WordsError> {
-        let encoding = match dict.get_font_encoding_with_limit(doc, limit) {
-            Ok(encoding) => Some(encoding),
-            Err(lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. })) => {
-                return Err(WordsError::TooLarge);
-            }
-            Err(_) => None,
-        };
-        let deref = |dict: &'a Dictionary, key: &[u8]| dict.get_deref(key, doc).ok();
-        let number = |object: &Object| object.as_float().ok();
-        let numbers = |object: Option<&'a Object>| -> Vec<f32> {
-            let array = object
-                .and_then(|o| o.as_array().ok())
-                .map_or(&[][..], Vec::as_slice);
-            array
-                .iter()
-                .filter_map(|o| resolve(doc, o).and_then(number))
-                .collect()
-        };
-        let mut font = Font {
-            encoding,
-            two_byte: false,
-            widths: Vec::new(),
-            first: 0,
-            default_width: 0.0,
-            texts: RefCell::default(),
-        };
-        let subtype = dict.get(b"Subtype").and_then(Object::as_name).ok();
-        if subtype == Some(b"Type0") {
-            font.two_byte = true;
-            let descendant = deref(dict, b"DescendantFonts")
-                .and_then(|o| o.as_array().ok())
-                .and_then(|a| a.first())
-                .and_then(|o| resolve(doc, o)?.as_dict().ok());
-            let Some(cid_font) = descendant else {
-                return Ok(font);
-            };
-            font.default_width = deref(cid_font, b"DW").and_then(number).unwrap_or(1000.0) / 1000.0;
-            let w = deref(cid_font, b"W").and_then(|o| o.as_array().ok());
-            font.widths = cid_widths(doc, w.map_or(&[][..], Vec::as_slice), font.default_width);
-        } else {
-            // Type3 glyph widths are in glyph space, mapped to text space by /FontMatrix.
-            let scale = match subtype {
-                Some(b"Type3") => numbers(deref(dict, b"FontMatrix"))
-                    .first()
-                    .copied()
-                    .unwrap_or(0.001),
-                _ => 0.001,
-            };
-            font.first = deref(dict, b"FirstChar").and_then(number).unwrap_or(0.0) as u32;
-            font.widths = numbers(deref(dict, b"Widths"))
-                .into_iter()
-                .map(|w| w * scale)
-                .collect();
-            font.default_width = deref(dict, b"FontDescriptor")
-                .and_then(|o| o.as_dict().ok())
-                .and_then(|d| deref(d, b"MissingWidth"))
-                .and_then(number)
-                .unwrap_or(0.0)
-                * scale;
-        }
-        Ok(font)
-    }
-
-    fn width(&self, code: u32) -> f32 {
-        code.checked_sub(self.first)
-            .and_then(|i| self.widths.get(i as usize))
-            .copied()
-            .unwrap_or(self.default_width)
-    }
-
-    fn decode(&self, bytes: &[u8], out: &mut String) {
-        if !self.two_byte {
-            return self.decode_raw(bytes, out);
-        }
-        let mut texts = self.texts.borrow_mut();
-        for code in bytes.chunks(2) {
-            let &[high, low] = code else {
-                return self.decode_raw(code, out);
-            };
-            let text = texts
-                .entry(u16::from_be_bytes([high, low]))
-                .or_insert_with(|| {
-                    let mut text = String::new();
-                    self.decode_raw(code, &mut text);
-                    text.into()
-                });
-            out.push_str(text);
-        }
-    }
-
-    fn decode_raw(&self, bytes: &[u8], out: &mut String) {
-        let decoded = self
-            .encoding
-            .as_ref()
-            .map(|e| e.write_to_string(bytes, out));
-        if !matches!(decoded, Some(Ok(()))) {
-            out.extend(bytes.iter().map(|&b| b as char));
-        }
-    }
-}
-
-/// `/W` of a CIDFont: `c [w1 w2 …]` or `c_first c_last w`, widths in 1/1000 em.
-fn cid_widths(doc: &Document, w: &[Object], default: f32) -> Vec<f32> {
-    const MAX_CID: usize = 0xFFFF;
-    let mut widths = Vec::new();
-    // Bounds the work of hostile overlapping ranges; a real /W sets each CID once.
-    let mut left = 4 * (MAX_CID + 1);
-    let mut set = |cid: usize, width: f32| {
-        left = left.saturating_sub(1);
-        if cid <= MAX_CID {
-            if widths.len() <= cid {
-                widths.resize(cid + 1, default);
-            }
-            widths[cid] = width / 1000.0;
-        }
-        left > 0
-    };
-    let value = |o| resolve(doc, o);
-    let number = |o: Option<&Object>| resolve(doc, o?)?.as_float().ok();
-    let mut i = 0;
-    while let Some(first) = number(w.get(i)).filter(|f| (0.0..=MAX_CID as f32).contains(f)) {
-        let first = first as usize;
-        let more = match w.get(i + 1).and_then(value) {
-            Some(Object::Array(list)) => {
-                i += 2;
-                let list = list.iter().filter_map(|o| value(o)?.as_float().ok());
-                list.enumerate().all(|(k, width)| set(first + k, width))
-            }
-            Some(last) => {
-                i += 3;
-                let last = last.as_float().unwrap_or(-1.0).min(MAX_CID as f32);
-                let width = number(w.get(i - 1));
-                width.is_some_and(|width| {
-                    (first..=last.max(0.0) as usize).all(|cid| set(cid, width))
-                })
-            }
-            None => false,
-        };
-        if !more {
-            break;
-        }
-    }
-    widths
-}
-
-fn resolve<'b>(doc: &'b Document, object: &'b Object) -> Option<&'b Object> {
-    doc.dereference(object).ok().map(|(_, o)| o)
+/// A resource name as the content stream gives it (the lexer has undone `#xx` escapes).
+fn name(bytes: &[u8]) -> Name<'_> {
+    Name::new_unescaped(bytes)
 }
 
 type Matrix = [f32; 6];
@@ -262,9 +84,9 @@ fn matrix(operands: &[Object]) -> Matrix {
 
 /// The graphics state, as far as text positions need it (the text state is part of it).
 #[derive(Clone)]
-struct State<'a> {
+struct State {
     ctm: Matrix,
-    font: Option<Rc<Font<'a>>>,
+    font: Option<Rc<Font>>,
     size: f32,
     char_spacing: f32,
     word_spacing: f32,
@@ -272,7 +94,7 @@ struct State<'a> {
     leading: f32,
 }
 
-impl Default for State<'_> {
+impl Default for State {
     fn default() -> Self {
         State {
             ctm: IDENTITY,
@@ -298,10 +120,9 @@ enum Marked {
 }
 
 /// Walks the pages in order and collects the words shown outside artifacts.
-struct Walker<'a> {
-    doc: &'a Document,
-    /// By the address of the font dictionary (the document does not move).
-    fonts: HashMap<*const Dictionary, Rc<Font<'a>>>,
+struct Walker {
+    /// By the address of the font dictionary's bytes (the PDF does not move).
+    fonts: HashMap<(usize, usize), Rc<Font>>,
     /// Content bytes that may still be unpacked.
     budget: usize,
     page: usize,
@@ -311,7 +132,7 @@ struct Walker<'a> {
     words: Words,
 }
 
-impl<'a> Walker<'a> {
+impl Walker {
     fn damaged(&self, reason: impl Into<String>) -> WordsError {
         WordsError::Page {
             page: self.page,
@@ -319,40 +140,49 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn unpack(&mut self, stream: &lopdf::Stream) -> Result<Vec<u8>, WordsError> {
-        match stream.get_plain_content_with_limit(self.budget) {
-            Ok(data) => {
-                self.budget = self.budget.saturating_sub(data.len());
-                Ok(data)
+    /// A stream's bytes, within the budget (a page's, a form's or a font's).
+    fn unpack(&mut self, stream: &Stream<'_>, what: &str) -> Result<Vec<u8>, WordsError> {
+        unpack(stream, &mut self.budget).map_err(|e| self.unpack_error(what, e))
+    }
+
+    fn unpack_error(&self, what: &str, error: UnpackError) -> WordsError {
+        match error {
+            UnpackError::TooLarge => WordsError::TooLarge,
+            UnpackError::Damaged(reason) => {
+                self.damaged(format!("{what} cannot be unpacked: {reason}"))
             }
-            Err(lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. })) => {
-                Err(WordsError::TooLarge)
-            }
-            Err(e) => Err(self.damaged(format!("a content stream cannot be unpacked ({e})"))),
         }
     }
 
-    fn page_content(&mut self, page_id: ObjectId) -> Result<Vec<u8>, WordsError> {
-        if let Err(e) = self.doc.get_dictionary(page_id) {
-            return Err(self.damaged(format!("the page is missing ({e})")));
-        }
+    fn page_content(&mut self, page: &Dict<'_>) -> Result<Vec<u8>, WordsError> {
+        let streams: Vec<Stream<'_>> = match page.get::<PdfObject<'_>>(b"Contents") {
+            Some(PdfObject::Stream(stream)) => vec![stream],
+            Some(PdfObject::Array(array)) => {
+                let streams: Vec<Stream<'_>> = array.iter::<Stream<'_>>().collect();
+                if streams.len() != array.raw_iter().count() {
+                    return Err(self.damaged("a part of its content is missing"));
+                }
+                streams
+            }
+            None => Vec::new(),
+            Some(_) => return Err(self.damaged("its /Contents is not a content stream")),
+        };
         let mut content = Vec::new();
-        for id in self.doc.get_page_contents(page_id) {
-            let stream = self.doc.get_object(id).and_then(Object::as_stream);
-            let stream =
-                stream.map_err(|e| self.damaged(format!("its content is missing ({e})")))?;
-            content.extend(self.unpack(stream)?);
+        for stream in streams {
+            content.extend(self.unpack(&stream, "its content stream")?);
             content.push(b'\n');
         }
         Ok(content)
     }
 
-    fn font(&mut self, dict: &'a Dictionary) -> Result<Rc<Font<'a>>, WordsError> {
-        let key = dict as *const Dictionary;
+    fn font(&mut self, dict: &Dict<'_>) -> Result<Rc<Font>, WordsError> {
+        let key = (dict.data().as_ptr() as usize, dict.data().len());
         if let Some(font) = self.fonts.get(&key) {
             return Ok(font.clone());
         }
-        let font = Rc::new(Font::read(self.doc, dict, self.budget)?);
+        let font = Font::read(dict, &mut self.budget)
+            .map_err(|e| self.unpack_error("the /ToUnicode of a font", e))?;
+        let font = Rc::new(font);
         self.fonts.insert(key, font.clone());
         Ok(font)
     }
@@ -361,11 +191,11 @@ impl<'a> Walker<'a> {
     fn run(
         &mut self,
         content: &[u8],
-        resources: &Resources<'a>,
-        mut state: State<'a>,
+        resources: &Resources<'_>,
+        mut state: State,
         depth: usize,
     ) -> Result<(), WordsError> {
-        let mut saved: Vec<State<'a>> = Vec::new();
+        let mut saved: Vec<State> = Vec::new();
         let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
         // Like viewers, the walk stops quietly where the operations stop parsing.
         let mut operations = Operations::new(content);
@@ -397,10 +227,8 @@ impl<'a> Walker<'a> {
                         .first()
                         .and_then(|o| o.as_name().ok())
                         .unwrap_or(b"");
-                    let dict = resources
-                        .get(self.doc, b"Font", name)
-                        .and_then(|o| o.as_dict().ok());
-                    state.font = dict.map(|d| self.font(d)).transpose()?;
+                    let dict = resources.get_font(&self::name(name));
+                    state.font = dict.map(|d| self.font(&d)).transpose()?;
                     state.size = number(1);
                 }
                 b"Tc" => state.char_spacing = number(0),
@@ -442,22 +270,25 @@ impl<'a> Walker<'a> {
     fn begin_marked(
         &mut self,
         operands: &[Object],
-        resources: &Resources<'a>,
+        resources: &Resources<'_>,
     ) -> Result<(), WordsError> {
         if self.marked.len() >= MAX_NESTING {
             return Err(self.damaged("marked content is nested too deeply"));
         }
         let tag = operands.first().and_then(|o| o.as_name().ok());
-        let properties = match operands.get(1) {
-            Some(Object::Dictionary(d)) => Some(d),
-            Some(Object::Name(name)) => resources
-                .get(self.doc, b"Properties", name)
-                .and_then(|o| o.as_dict().ok()),
+        let actual = match operands.get(1) {
+            Some(Object::Dictionary(d)) => d
+                .get(b"ActualText")
+                .ok()
+                .and_then(|t| lopdf::decode_text_string(t).ok()),
+            Some(Object::Name(name)) => properties(resources, name)
+                .and_then(|p| p.get::<hayro_syntax::object::String<'_>>(b"ActualText"))
+                .and_then(|t| {
+                    let t = Object::String(t.to_vec(), lopdf::StringFormat::Literal);
+                    lopdf::decode_text_string(&t).ok()
+                }),
             _ => None,
         };
-        let actual = properties
-            .and_then(|p| p.get(b"ActualText").ok())
-            .and_then(|t| lopdf::decode_text_string(t).ok());
         self.marked.push(match (tag, actual) {
             (Some(b"Artifact"), _) => Marked::Artifact,
             (_, Some(text)) => Marked::Actual { text, shown: false },
@@ -484,38 +315,32 @@ impl<'a> Walker<'a> {
     fn form(
         &mut self,
         operands: &[Object],
-        resources: &Resources<'a>,
-        state: &State<'a>,
+        resources: &Resources<'_>,
+        state: &State,
         depth: usize,
     ) -> Result<(), WordsError> {
         let name = operands
             .first()
             .and_then(|o| o.as_name().ok())
             .unwrap_or(b"");
-        let Some(Ok(stream)) = resources
-            .get(self.doc, b"XObject", name)
-            .map(Object::as_stream)
-        else {
+        let Some(stream) = resources.get_x_object(&self::name(name)) else {
             return Ok(());
         };
-        if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form") {
+        let dict = stream.dict();
+        if dict.get::<Name<'_>>(b"Subtype").as_deref() != Some(b"Form") {
             return Ok(());
         }
         if depth >= MAX_FORM_DEPTH {
             return Err(self.damaged("forms are nested more than 8 deep"));
         }
-        let content = self.unpack(stream)?;
+        let content = self.unpack(&stream, "the content of a form")?;
         let mut inner = state.clone();
-        let form_matrix = stream
-            .dict
-            .get_deref(b"Matrix", self.doc)
-            .and_then(Object::as_array);
-        inner.ctm = mul(&form_matrix.map_or(IDENTITY, |m| matrix(m)), &state.ctm);
-        let own = stream
-            .dict
-            .get_deref(b"Resources", self.doc)
-            .and_then(Object::as_dict);
-        let form_resources = own.map_or_else(|_| resources.clone(), |d| Resources(vec![d]));
+        let form_matrix = dict.get::<[f32; 6]>(b"Matrix").unwrap_or(IDENTITY);
+        inner.ctm = mul(&form_matrix, &state.ctm);
+        let form_resources = match dict.get::<Dict<'_>>(b"Resources") {
+            Some(own) => Resources::from_parent(own, resources.clone()),
+            None => resources.clone(),
+        };
         let open = self.marked.len();
         self.run(&content, &form_resources, inner, depth + 1)?;
         self.marked.truncate(open);
@@ -523,12 +348,7 @@ impl<'a> Walker<'a> {
     }
 
     /// A text-showing operator: strings (and, for `TJ`, adjustments) in `parts`.
-    fn show(
-        &mut self,
-        state: &State<'a>,
-        tm: &mut Matrix,
-        parts: &[Object],
-    ) -> Result<(), WordsError> {
+    fn show(&mut self, state: &State, tm: &mut Matrix, parts: &[Object]) -> Result<(), WordsError> {
         let Some(font) = state.font.clone() else {
             return Err(self.damaged("it shows text in a font that it does not define"));
         };
@@ -598,6 +418,12 @@ impl<'a> Walker<'a> {
         }
         Ok(())
     }
+}
+
+/// The marked-content properties `name` of `resources` or the resources they inherit.
+fn properties<'a>(resources: &Resources<'a>, name: &[u8]) -> Option<Dict<'a>> {
+    std::iter::successors(Some(resources), |r| r.parent())
+        .find_map(|r| r.properties.get::<Dict<'_>>(name))
 }
 
 /// Whether a run starting at `start` (the text rendering matrix) continues the text that
