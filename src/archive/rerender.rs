@@ -297,7 +297,7 @@ impl Archive {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = now();
-        let left = pending_count(&tx, run)? - outcomes.len() as i64;
+        let left = pending_count(&tx, run, outcomes.len() + 1)? - outcomes.len() as i64;
         let mut stored = Vec::new();
         let mut pdfs = Vec::new();
         for Outcome {
@@ -402,12 +402,14 @@ fn mark_done(
     Ok(())
 }
 
-fn pending_count(conn: &Connection, run: i64) -> Result<i64, ArchiveError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM rerender_items WHERE run_id = ?1 AND outcome = 'pending'",
-        [run],
-        |r| r.get(0),
-    )?)
+/// How many items of `run` are pending, counting up to `at_most`.
+fn pending_count(conn: &Connection, run: i64, at_most: usize) -> Result<i64, ArchiveError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM rerender_items
+                 WHERE run_id = ?1 AND outcome = 'pending' LIMIT ?2)",
+        )?
+        .query_row(params![run, at_most as i64], |r| r.get(0))?)
 }
 
 /// The papers of `selection`, oldest first.
