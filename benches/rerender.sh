@@ -2,7 +2,8 @@
 # Benchmark of `drucksache rerender` against bare rendering of the same papers:
 #   1. an archive of N demo-corpus papers (default 10,000; BENCH_PAPERS=N): opening it imports,
 #      renders, signs and stores every record (the set-up, timed but not the point);
-#   2. bare rendering: `drucksache render --out-dir` of the same N records on all cores;
+#   2. bare rendering: `drucksache render --out-dir` of the same N records on all cores, with
+#      the templates of (3), so that both lay out the same pages;
 #   3. `rerender --all` with changed templates on all cores: papers/s against (2), peak RSS
 #      (/usr/bin/time) and RSS sampled every second (is it flat?);
 #   4. a stop and a resume: `rerender --all` with other templates, SIGTERM half-way, the
@@ -27,20 +28,21 @@ t0=$(now)
 t1=$(now)
 echo "set-up: archive of $N papers (import: render, sign, store) in $(secs "$t0" "$t1") s"
 
-mapfile -t RECORDS < <(find "$WORK/archive/papers" -name '*.toml' | sort)
-t0=$(now)
-"$BIN" render --out-dir "$WORK/bare" "${RECORDS[@]}" >/dev/null
-t1=$(now)
-BARE=$(python3 -c "print(f'{$N / ($t1 - $t0):.1f}')")
-echo "bare rendering: $N papers in $(secs "$t0" "$t1") s = $BARE papers/s"
-rm -rf "$WORK/bare"
-
 # Templates that change every paper's layout and none of its words.
 templates() {
   mkdir -p "$WORK/$1"
   sed "s/margin: (left: 2.5cm, right: 2cm/margin: (left: $2cm, right: 2.5cm/" \
     templates/layout.typ >"$WORK/$1/layout.typ"
 }
+
+templates wide 3.2
+mapfile -t RECORDS < <(find "$WORK/archive/papers" -name '*.toml' | sort)
+t0=$(now)
+"$BIN" --templates "$WORK/wide" render --out-dir "$WORK/bare" "${RECORDS[@]}" >/dev/null
+t1=$(now)
+BARE=$(python3 -c "print(f'{$N / ($t1 - $t0):.1f}')")
+echo "bare rendering (the templates of step 3): $N papers in $(secs "$t0" "$t1") s = $BARE papers/s"
+rm -rf "$WORK/bare"
 
 # Runs rerender in the background, sampling its RSS (kB) every second into $WORK/$1.rss.
 rerender_sampled() {
@@ -59,7 +61,6 @@ rerender_sampled() {
   SAMPLER=$!
 }
 
-templates wide 3.2
 rerender_sampled full --templates "$WORK/wide" rerender --all --report "$WORK/full.json"
 wait "$TIMER" || { cat "$WORK/full.out" "$WORK/full.err"; exit 1; }
 wait "$SAMPLER" || true
