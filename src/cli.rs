@@ -41,6 +41,12 @@ pub enum Command {
     /// Validate records, give each its Drucksachennummer, render and store them in the archive
     /// (several records: all or nothing, numbered in the order given).
     New(NewArgs),
+    /// Import legacy papers (Altbestand) from text dumps (.txt, UTF-8) of an older system's
+    /// PDFs: each is split into a record; one read without doubt is archived with its own
+    /// Drucksachennummer, its original stored unchanged beside a fresh rendering; any other
+    /// goes to --review DIR as a TOML draft whose doubts are comments. --accept DIR archives
+    /// the reviewed drafts.
+    Import(ImportArgs),
     /// Show one archived paper: metadata, status, stored PDFs with SHA-512, history.
     Show(ShowArgs),
     /// List the archived papers, oldest first.
@@ -188,6 +194,20 @@ pub struct NewArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["files", "accept"])))]
+pub struct ImportArgs {
+    /// Text dumps of legacy papers (.txt, UTF-8).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Folder for the drafts that need a clerk's review (TOML, with a copy of the original).
+    #[arg(long, value_name = "DIR")]
+    pub review: Option<PathBuf>,
+    /// Archive the reviewed drafts in this folder.
+    #[arg(long, value_name = "DIR")]
+    pub accept: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -457,7 +457,8 @@ fn backup_is_a_complete_archive() {
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("2 papers, 2 renditions, 2 files: ok"),
+        r.stdout
+            .contains("2 papers, 2 renditions, 0 originals, 2 files: ok"),
         "{}",
         r.stdout
     );

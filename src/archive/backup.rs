@@ -4,7 +4,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use super::{Archive, ArchiveError, DB_FILE, FILES_DIR, FileStore};
+use super::{Archive, ArchiveError, DB_FILE, FILES_DIR, FileStore, ORIGINALS_DIR};
 
 impl Archive {
     /// Copies the archive to `target` (which must not exist or be empty) while it stays in
@@ -31,17 +31,30 @@ impl Archive {
         self.conn
             .execute("VACUUM INTO ?1", [db_copy.to_string_lossy()])?;
         let snapshot = Connection::open(&db_copy)?;
-        let mut stmt = snapshot.prepare("SELECT DISTINCT sha512 FROM renditions")?;
-        let hashes: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let copy_store = FileStore::open(target.join(FILES_DIR))?;
-        for sha in &hashes {
-            let bytes = self.store.read_verified(sha)?;
-            copy_store.put(&bytes)?;
+        let mut copied = 0;
+        for (store, table, copy) in [
+            (
+                &self.store,
+                "renditions",
+                FileStore::open(target.join(FILES_DIR))?,
+            ),
+            (
+                &self.originals,
+                "originals",
+                FileStore::open_with_suffix(target.join(ORIGINALS_DIR), "original")?,
+            ),
+        ] {
+            let mut stmt = snapshot.prepare(&format!("SELECT DISTINCT sha512 FROM {table}"))?;
+            let hashes: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for sha in &hashes {
+                copy.put(&store.read_verified(sha)?)?;
+            }
+            copied += hashes.len();
         }
         copy_tree(&self.root, target, &self.root).map_err(io(&self.root))?;
-        Ok(hashes.len())
+        Ok(copied)
     }
 }
 
@@ -56,7 +69,12 @@ fn copy_tree(dir: &Path, target: &Path, root: &Path) -> std::io::Result<()> {
             .next()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .unwrap_or_default();
-        if dir == root && (first.starts_with(DB_FILE) || first == FILES_DIR || first == "index") {
+        if dir == root
+            && (first.starts_with(DB_FILE)
+                || first == FILES_DIR
+                || first == ORIGINALS_DIR
+                || first == "index")
+        {
             continue;
         }
         if entry.file_type()?.is_dir() {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::db::published_from_column;
 use super::store::{FileStore, sha512_hex};
-use super::{ArchiveError, DbError, FILES_DIR};
+use super::{ArchiveError, DbError, FILES_DIR, ORIGINALS_DIR};
 use crate::model::{Kind, Paper, Status};
 
 /// The outcome of a check: counts, and one line per problem found.
@@ -17,6 +17,8 @@ use crate::model::{Kind, Paper, Status};
 pub struct CheckReport {
     pub papers: usize,
     pub renditions: usize,
+    /// Originals of legacy papers.
+    pub originals: usize,
     pub files: usize,
     pub problems: Vec<String>,
 }
@@ -28,7 +30,11 @@ impl CheckReport {
 }
 
 /// Runs every check under the write lock, so that no paper is half-written meanwhile.
-pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckReport, ArchiveError> {
+pub(super) fn run(
+    conn: &mut Connection,
+    store: &FileStore,
+    originals: &FileStore,
+) -> Result<CheckReport, ArchiveError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut report = CheckReport::default();
 
@@ -90,55 +96,15 @@ pub(super) fn run(conn: &mut Connection, store: &FileStore) -> Result<CheckRepor
         }
     }
 
-    // Every rendition's file exists and matches its SHA-512.
-    let mut referenced = HashSet::new();
-    {
-        let mut stmt = tx.prepare(
-            "SELECT p.reference, r.sha512 FROM renditions r JOIN papers p ON p.id = r.paper_id
-             ORDER BY r.id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            report.renditions += 1;
-            let reference: String = row.get(0)?;
-            let sha: String = row.get(1)?;
-            if referenced.insert(sha.clone())
-                && let Err(e) = store.read_verified(&sha)
-            {
-                report.problems.push(format!("{reference}: {e}"));
-            }
-        }
-    }
-
-    // No stored file without a row, nothing else in the store.
-    let listing = store.list()?;
-    report.files = listing.files.len();
-    for sha in &listing.files {
-        if !referenced.contains(sha) {
-            report.problems.push(format!(
-                "{}: stored file without a database row",
-                store.path(sha).display()
-            ));
-        }
-    }
-    for stray in &listing.strays {
-        report.problems.push(format!(
-            "{}: not a file of the store ({FILES_DIR}/ holds only <sha512>.pdf files)",
-            stray.display()
-        ));
-    }
-    // Marks of committed rows belong to writers finishing their write (or to a write the
-    // next opening completes); any other mark is a write that never got its row.
-    let unfinished = store
-        .marks()?
-        .into_iter()
-        .filter(|mark| !mark.sha512.as_ref().is_some_and(|s| referenced.contains(s)))
-        .count();
-    if unfinished > 0 {
-        report.problems.push(format!(
-            "{FILES_DIR}/tmp/ holds {unfinished} unfinished write(s) without a database row"
-        ));
-    }
+    // Every rendition's and every original's file exists and matches its SHA-512, and
+    // nothing else is in the stores.
+    let (renditions, files) = check_store(&tx, store, "renditions", FILES_DIR, &mut report)?;
+    report.renditions = renditions;
+    report.files = files;
+    let (originals, original_files) =
+        check_store(&tx, originals, "originals", ORIGINALS_DIR, &mut report)?;
+    report.originals = originals;
+    report.files += original_files;
 
     // No gaps: every allocated number follows directly on a number that exists.
     let mut numbers: BTreeMap<i32, BTreeSet<u32>> = BTreeMap::new();
@@ -292,4 +258,63 @@ mod tests {
         let err = archive.record("0001/2012").unwrap_err().to_string();
         assert!(err.contains("the stored record cannot be read"), "{err}");
     }
+}
+
+/// Checks one file store against the table whose rows name its files (`renditions`,
+/// `originals`): every row's file present with its SHA-512, no file without a row, nothing
+/// else in the store, no unfinished write. Returns the rows and the files counted.
+fn check_store(
+    tx: &rusqlite::Transaction<'_>,
+    store: &FileStore,
+    table: &str,
+    dir: &str,
+    report: &mut CheckReport,
+) -> Result<(usize, usize), ArchiveError> {
+    let mut rows_seen = 0;
+    let mut referenced = HashSet::new();
+    {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT p.reference, r.sha512 FROM {table} r JOIN papers p ON p.id = r.paper_id
+             ORDER BY r.id"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            rows_seen += 1;
+            let reference: String = row.get(0)?;
+            let sha: String = row.get(1)?;
+            if referenced.insert(sha.clone())
+                && let Err(e) = store.read_verified(&sha)
+            {
+                report.problems.push(format!("{reference}: {e}"));
+            }
+        }
+    }
+    let listing = store.list()?;
+    for sha in &listing.files {
+        if !referenced.contains(sha) {
+            report.problems.push(format!(
+                "{}: stored file without a database row",
+                store.path(sha).display()
+            ));
+        }
+    }
+    for stray in &listing.strays {
+        report.problems.push(format!(
+            "{}: not a file of the store ({dir}/ holds only files named by their SHA-512)",
+            stray.display()
+        ));
+    }
+    // Marks of committed rows belong to writers finishing their write (or to a write the
+    // next opening completes); any other mark is a write that never got its row.
+    let unfinished = store
+        .marks()?
+        .into_iter()
+        .filter(|mark| !mark.sha512.as_ref().is_some_and(|s| referenced.contains(s)))
+        .count();
+    if unfinished > 0 {
+        report.problems.push(format!(
+            "{dir}/tmp/ holds {unfinished} unfinished write(s) without a database row"
+        ));
+    }
+    Ok((rows_seen, listing.files.len()))
 }

@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use super::allocate::{Number, assign};
 use super::db::published_from_column;
 use super::hooks::test_pause;
+use super::read::original_reference;
 use super::store::{FileStore, Staged, Staging};
 use super::{
     Archive, ArchiveError, BoxError, Created, Origin, Produced, canonical_json, now, settle_all,
@@ -51,8 +52,14 @@ impl Archive {
         // 1. Numbers and paper rows, one after the other: each sees the ones before it.
         let mut slots: Vec<Option<(i64, Number)>> = Vec::new();
         let mut numbered = Vec::new();
+        let mut originals = Vec::new();
         for (index, (mut paper, origin)) in items.into_iter().enumerate() {
             let row = (|| {
+                if let Origin::Legacy(original) = &origin
+                    && original_reference(&tx, &sha512_hex(&original.bytes))?.is_some()
+                {
+                    return Ok(None);
+                }
                 if let Origin::Import { path, .. } = &origin {
                     let done: Option<i64> = tx
                         .query_row(
@@ -71,6 +78,9 @@ impl Archive {
                 Ok(Some((id, number)))
             })()
             .map_err(|e| in_item(index, e))?;
+            if let (Some((paper_id, _)), Origin::Legacy(original)) = (&row, origin) {
+                originals.push((*paper_id, original));
+            }
             if row.is_some() {
                 numbered.push(paper);
             }
@@ -78,10 +88,13 @@ impl Archive {
         }
         test_pause("allocated");
 
+        // The originals of legacy papers: staged like the PDFs, undone if those fail.
+        let originals = stage_originals(&tx, &self.originals, &originals, &now)?;
+
         // 2.–4. The PDFs, their files and rows, the commit.
         let mut rows = slots.iter().flatten();
         let store = &self.store;
-        let mut stored = store_and_commit(
+        let stored = store_and_commit(
             tx,
             store,
             &mut self.settling,
@@ -98,13 +111,59 @@ impl Archive {
                     allocated: number.allocated,
                 })
             },
-        )?
-        .into_iter();
+        );
+        let mut stored = match stored {
+            Ok(stored) => stored.into_iter(),
+            Err(e) => {
+                if let Some(staging) = originals {
+                    staging.abandon(&self.originals)?;
+                }
+                return Err(e);
+            }
+        };
+        self.settling.extend(originals);
         Ok(slots
             .iter()
             .map(|slot| slot.as_ref().map(|_| stored.next().expect("one per row")))
             .collect())
     }
+}
+
+/// Stages the originals of legacy papers and inserts their rows (in `tx`, which holds the
+/// write lock); the caller commits, or abandons the staging if the commit does not happen.
+fn stage_originals(
+    tx: &Transaction<'_>,
+    store: &FileStore,
+    originals: &[(i64, super::Original)],
+    now: &str,
+) -> Result<Option<Staging>, ArchiveError> {
+    if originals.is_empty() {
+        return Ok(None);
+    }
+    let bytes: Vec<&[u8]> = originals.iter().map(|(_, o)| &o.bytes[..]).collect();
+    let staging = store.stage_all(&bytes, store.prepare(bytes.len())?)?;
+    for (staged, (paper_id, original)) in staging.files.iter().zip(originals) {
+        let inserted = tx
+            .prepare_cached(
+                "INSERT INTO originals (paper_id, sha512, size, media_type, file_name, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    paper_id,
+                    staged.sha512,
+                    staged.size as i64,
+                    original.media_type,
+                    original.file_name,
+                    now,
+                ])
+            });
+        if let Err(e) = inserted {
+            staging.abandon(store)?;
+            return Err(e.into());
+        }
+    }
+    Ok(Some(staging))
 }
 
 /// Wraps an item's error with its position in a batch (not for a batch of one).
@@ -258,6 +317,7 @@ fn insert_paper(
         Origin::New if number.allocated => ("created", "number allocated".to_string()),
         Origin::New => ("created", "number taken from the record".to_string()),
         Origin::Import { path, .. } => ("imported", path.clone()),
+        Origin::Legacy(original) => ("imported", format!("legacy file {}", original.file_name)),
     };
     tx.prepare_cached("INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![paper_id, now, event, detail])?;

@@ -17,7 +17,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The migrations, in order; the database's `user_version` counts how many have run. Each is
 /// SQL, and for migration 4 also the Rust that fills the columns it adds, then more SQL.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
@@ -170,6 +170,27 @@ ALTER TABLE renditions ADD COLUMN words_sha256 TEXT;
 -- 7: a run's pending items by index, so that storing a batch looks at a few of them and not
 -- at the whole run (a run of 40,000 papers stores 2,500 batches).
 CREATE INDEX rerender_items_pending ON rerender_items (run_id, outcome);
+"#,
+    r#"
+-- 8: the originals of legacy papers (Altbestand): the text dump or PDF of an older system a
+-- paper was split from, stored unchanged (`originals/<xx>/<sha512>.original`) beside the
+-- renditions drucksache made of it, as the evidence of what the paper said.
+CREATE TABLE originals (
+    id         INTEGER PRIMARY KEY,
+    paper_id   INTEGER NOT NULL REFERENCES papers (id),
+    sha512     TEXT    NOT NULL,
+    size       INTEGER NOT NULL,
+    media_type TEXT    NOT NULL,
+    -- The file's name as imported (no folders).
+    file_name  TEXT    NOT NULL,
+    created_at TEXT    NOT NULL
+);
+CREATE INDEX originals_paper ON originals (paper_id);
+CREATE INDEX originals_sha512 ON originals (sha512);
+CREATE TRIGGER originals_keep BEFORE DELETE ON originals
+BEGIN SELECT RAISE(ABORT, 'originals are never deleted'); END;
+CREATE TRIGGER originals_fixed BEFORE UPDATE ON originals
+BEGIN SELECT RAISE(ABORT, 'originals never change'); END;
 "#,
 ];
 

@@ -13,7 +13,8 @@
 //!
 //! Layout under the archive root:
 //! `drucksache.toml` (configuration, tracked), `papers/` (historical records, tracked),
-//! `archive.sqlite` (+ `-wal`, `-shm`), `files/<xx>/<sha512>.pdf`, `files/tmp/`, `index/`,
+//! `archive.sqlite` (+ `-wal`, `-shm`), `files/<xx>/<sha512>.pdf`, `files/tmp/`,
+//! `originals/<xx>/<sha512>.original` (the files legacy papers came from), `index/`,
 //! `entwicklungsschluessel/` (generated).
 
 mod allocate;
@@ -38,7 +39,7 @@ pub use check::CheckReport;
 pub use db::{DbError, SCHEMA_VERSION};
 pub(crate) use hooks::test_pause;
 pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition};
-pub use read::{Event, ListFilter, PaperDetails, Rendition, Summary};
+pub use read::{Event, ListFilter, OriginalFile, PaperDetails, Rendition, Summary};
 pub use rerender::{
     DoneItem, Outcome, Pending, RerenderSource, RunStart, Selection, SelectionError, Verdict,
 };
@@ -49,6 +50,8 @@ pub use store::{FileStore, StoreError, sha512_hex};
 pub const DB_FILE: &str = "archive.sqlite";
 /// The file store below the archive root.
 pub const FILES_DIR: &str = "files";
+/// The originals of legacy papers below the archive root.
+pub const ORIGINALS_DIR: &str = "originals";
 /// The tracked historical records below the archive root.
 pub const PAPERS_DIR: &str = "papers";
 
@@ -116,6 +119,8 @@ pub struct Archive {
     root: PathBuf,
     conn: Connection,
     store: FileStore,
+    /// The originals of legacy papers (`originals/`).
+    originals: FileStore,
     numbering: Numbering,
     /// Committed writes whose marks wait for their final names' folders to be fsynced:
     /// settled while the next paper renders, or when the archive is dropped.
@@ -149,6 +154,29 @@ pub enum Origin {
     /// A tracked record under `papers/`: its path relative to the archive root (with `/`) and
     /// the SHA-512 of the file's bytes.
     Import { path: String, file_sha512: String },
+    /// A legacy paper (Altbestand) split from this file, which is stored unchanged beside
+    /// the paper's renditions. A file already stored for a paper is not imported again.
+    Legacy(Original),
+}
+
+/// The file a legacy paper was imported from.
+#[derive(Clone)]
+pub struct Original {
+    /// Its name as imported (without folders).
+    pub file_name: String,
+    /// `text/plain; charset=utf-8` or `application/pdf`.
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Original {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Original")
+            .field("file_name", &self.file_name)
+            .field("media_type", &self.media_type)
+            .field("size", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// What [`Archive::create`] stored.
@@ -194,10 +222,12 @@ impl Archive {
         })?;
         let conn = db::open(&root.join(DB_FILE))?;
         let store = FileStore::open(root.join(FILES_DIR))?;
+        let originals = FileStore::open_with_suffix(root.join(ORIGINALS_DIR), "original")?;
         let mut archive = Archive {
             root: root.to_path_buf(),
             conn,
             store,
+            originals,
             numbering,
             settling: Vec::new(),
         };
@@ -210,10 +240,12 @@ impl Archive {
     pub fn open_reader(root: &Path, numbering: Numbering) -> Result<Archive, ArchiveError> {
         let conn = db::open(&root.join(DB_FILE))?;
         let store = FileStore::open(root.join(FILES_DIR))?;
+        let originals = FileStore::open_with_suffix(root.join(ORIGINALS_DIR), "original")?;
         Ok(Archive {
             root: root.to_path_buf(),
             conn,
             store,
+            originals,
             numbering,
             settling: Vec::new(),
         })
@@ -228,16 +260,18 @@ impl Archive {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut lookup = tx.prepare("SELECT 1 FROM renditions WHERE sha512 = ?1")?;
-        let actions = self.store.recover(|sha| {
-            lookup
-                .query_row([sha], |_| Ok(()))
-                .optional()
-                .ok()
-                .flatten()
-                .is_some()
-        })?;
-        drop(lookup);
+        let mut actions = Vec::new();
+        for (store, table) in [(&self.store, "renditions"), (&self.originals, "originals")] {
+            let mut lookup = tx.prepare(&format!("SELECT 1 FROM {table} WHERE sha512 = ?1"))?;
+            actions.extend(store.recover(|sha| {
+                lookup
+                    .query_row([sha], |_| Ok(()))
+                    .optional()
+                    .ok()
+                    .flatten()
+                    .is_some()
+            })?);
+        }
         tx.commit()?;
         for action in actions {
             tracing::warn!("archive recovery: {action}");
@@ -264,7 +298,7 @@ impl Archive {
 
     /// Verifies the whole archive; see [`CheckReport`].
     pub fn check(&mut self) -> Result<CheckReport, ArchiveError> {
-        check::run(&mut self.conn, &self.store)
+        check::run(&mut self.conn, &self.store, &self.originals)
     }
 }
 

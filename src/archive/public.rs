@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::read::parse_stored;
+use super::read::{OriginalFile, parse_stored};
 use super::{Archive, ArchiveError, DbError};
 use crate::model::{Date, Paper, Status, is_slug};
 
@@ -31,6 +31,8 @@ pub struct PublicPaper {
     pub paper: Paper,
     /// Oldest first; the last one is the current PDF.
     pub renditions: Vec<PublicRendition>,
+    /// The files a legacy paper was imported from ("Original"), oldest first.
+    pub originals: Vec<OriginalFile>,
     /// The paper this one supplements, if that one is public too.
     pub parent: Option<PaperLink>,
     /// Public supplements (Ergänzungsvorlagen) of this paper.
@@ -189,6 +191,29 @@ impl Archive {
         Ok(rendition.map(|r| (r, paper)))
     }
 
+    /// A legacy paper's original by its row id, with its paper, if that paper is public on
+    /// `today`.
+    pub fn public_original(
+        &self,
+        id: i64,
+        today: Date,
+    ) -> Result<Option<(OriginalFile, PublicPaper)>, ArchiveError> {
+        let paper_id: Option<i64> = self
+            .conn
+            .query_row("SELECT paper_id FROM originals WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(paper_id) = paper_id else {
+            return Ok(None);
+        };
+        let Some(paper) = self.public_paper_by_id(paper_id, today)? else {
+            return Ok(None);
+        };
+        let original = paper.originals.iter().find(|o| o.id == id).cloned();
+        Ok(original.map(|o| (o, paper)))
+    }
+
     /// The Gremien named in the Beratungsfolge or as deciding body of public papers, sorted.
     pub fn public_bodies(&self, today: Date) -> Result<Vec<String>, ArchiveError> {
         let mut stmt = self.conn.prepare(
@@ -310,6 +335,7 @@ impl Archive {
             modified_at: raw.modified_at,
             paper,
             renditions,
+            originals: self.originals_of(raw.id)?,
             parent,
             supplements,
         })

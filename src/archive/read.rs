@@ -39,8 +39,24 @@ pub struct PaperDetails {
     pub imported_from: Option<String>,
     /// Oldest first.
     pub renditions: Vec<Rendition>,
+    /// The files a legacy paper was imported from (empty for every other paper).
+    pub originals: Vec<OriginalFile>,
     /// Oldest first.
     pub history: Vec<Event>,
+}
+
+/// The stored original of a legacy paper ("Original"): the file it was imported from,
+/// unchanged.
+#[derive(Debug, Clone, Serialize)]
+pub struct OriginalFile {
+    pub id: i64,
+    pub sha512: String,
+    pub size: u64,
+    pub media_type: String,
+    /// Its name as imported.
+    pub file_name: String,
+    pub created_at: String,
+    pub file: PathBuf,
 }
 
 /// One stored PDF of a paper.
@@ -194,6 +210,7 @@ impl Archive {
                             source_sha512: r.get(14)?,
                             imported_from: r.get(15)?,
                             renditions: Vec::new(),
+                            originals: Vec::new(),
                             history: Vec::new(),
                         },
                     ))
@@ -225,6 +242,7 @@ impl Archive {
                 })
             })?
             .collect::<Result<_, _>>()?;
+        details.originals = self.originals_of(id)?;
         let mut stmt = self
             .conn
             .prepare("SELECT at, event, detail FROM events WHERE paper_id = ?1 ORDER BY id")?;
@@ -252,6 +270,51 @@ impl Archive {
     pub fn rendition_pdf(&self, rendition: &Rendition) -> Result<Vec<u8>, ArchiveError> {
         Ok(self.store.read_verified(&rendition.sha512)?)
     }
+
+    /// The originals of the paper with this row id, oldest first.
+    pub(super) fn originals_of(&self, paper_id: i64) -> Result<Vec<OriginalFile>, ArchiveError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, sha512, size, media_type, file_name, created_at
+             FROM originals WHERE paper_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([paper_id], |r| {
+            let sha512: String = r.get(1)?;
+            Ok(OriginalFile {
+                id: r.get(0)?,
+                file: self.originals.path(&sha512),
+                sha512,
+                size: r.get::<_, i64>(2)? as u64,
+                media_type: r.get(3)?,
+                file_name: r.get(4)?,
+                created_at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The Drucksachennummer of the paper whose original has this SHA-512, if any.
+    pub fn original_of(&self, sha512: &str) -> Result<Option<String>, ArchiveError> {
+        Ok(original_reference(&self.conn, sha512)?)
+    }
+
+    /// The stored bytes of an original, checked against its SHA-512.
+    pub fn original_bytes(&self, original: &OriginalFile) -> Result<Vec<u8>, ArchiveError> {
+        Ok(self.originals.read_verified(&original.sha512)?)
+    }
+}
+
+/// The Drucksachennummer of the paper whose original has this SHA-512 (also inside a write
+/// transaction: a file imported before is not imported again).
+pub(super) fn original_reference(
+    conn: &rusqlite::Connection,
+    sha512: &str,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT p.reference FROM originals o JOIN papers p ON p.id = o.paper_id
+         WHERE o.sha512 = ?1",
+    )?
+    .query_row([sha512], |r| r.get(0))
+    .optional()
 }
 
 fn summary(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Summary> {

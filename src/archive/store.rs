@@ -49,11 +49,15 @@ fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Stor
     }
 }
 
-/// The files of an archive: `files/<first two hex digits>/<sha512>.pdf` and `files/tmp/`.
+/// The files of an archive: `files/<first two hex digits>/<sha512>.pdf` and `files/tmp/`
+/// (the renditions), or `originals/<xx>/<sha512>.original` (the files legacy papers were
+/// imported from).
 #[derive(Debug, Clone)]
 pub struct FileStore {
     dir: PathBuf,
     tmp: PathBuf,
+    /// The name's ending after the SHA-512 (`pdf`, `original`).
+    suffix: &'static str,
 }
 
 /// Empty marks in `tmp/`, durable, ready for writes ([`FileStore::prepare`]); removed when
@@ -87,11 +91,16 @@ pub fn sha512_hex(bytes: &[u8]) -> String {
 }
 
 impl FileStore {
-    /// The store below `dir` (created if missing).
+    /// The store of PDFs below `dir` (created if missing).
     pub fn open(dir: PathBuf) -> Result<FileStore, StoreError> {
+        FileStore::open_with_suffix(dir, "pdf")
+    }
+
+    /// A store below `dir` whose files are named `<sha512>.<suffix>`.
+    pub fn open_with_suffix(dir: PathBuf, suffix: &'static str) -> Result<FileStore, StoreError> {
         let tmp = dir.join("tmp");
         fs::create_dir_all(&tmp).map_err(io_error("cannot create", &tmp))?;
-        Ok(FileStore { dir, tmp })
+        Ok(FileStore { dir, tmp, suffix })
     }
 
     pub fn dir(&self) -> &Path {
@@ -100,7 +109,9 @@ impl FileStore {
 
     /// Where the file with this SHA-512 lives.
     pub fn path(&self, sha512: &str) -> PathBuf {
-        self.dir.join(&sha512[..2]).join(format!("{sha512}.pdf"))
+        self.dir
+            .join(&sha512[..2])
+            .join(format!("{sha512}.{}", self.suffix))
     }
 
     /// Stores one file completely, for copies that have no database row to commit
@@ -304,7 +315,10 @@ impl FileStore {
             for file in files {
                 let path = file.map_err(io_error("cannot read", &shard))?.path();
                 let name = path.file_name().unwrap_or_default().to_string_lossy();
-                match name.strip_suffix(".pdf") {
+                let stem = name
+                    .strip_suffix(self.suffix)
+                    .and_then(|n| n.strip_suffix('.'));
+                match stem {
                     Some(sha) if is_sha512_hex(sha) && path == self.path(sha) => {
                         listing.files.push(sha.to_string())
                     }

@@ -120,6 +120,20 @@ fn describe(d: &PaperDetails) -> String {
             r.file.display()
         ));
     }
+    if !d.originals.is_empty() {
+        out.push_str("Original (legacy paper, stored unchanged):\n");
+        for o in &d.originals {
+            out.push_str(&format!(
+                "  {}  {}  {}  {} bytes\n     SHA-512   {}\n     file      {}\n",
+                o.created_at,
+                o.file_name,
+                o.media_type,
+                o.size,
+                o.sha512,
+                o.file.display()
+            ));
+        }
+    }
     out.push_str("History:\n");
     for e in &d.history {
         out.push_str(&format!("  {}  {}  {}\n", e.at, e.event, e.detail));
@@ -221,9 +235,10 @@ pub fn check(settings: &Settings, args: &CheckArgs) -> anyhow::Result<()> {
             println!("{problem}");
         }
         println!(
-            "{} papers, {} renditions, {} files: {}",
+            "{} papers, {} renditions, {} originals, {} files: {}",
             report.papers,
             report.renditions,
+            report.originals,
             report.files,
             if report.is_ok() { "ok" } else { "PROBLEMS" }
         );

@@ -3,6 +3,7 @@
 //! One file per subcommand (or group of subcommands); this one dispatches.
 
 mod archive;
+mod import;
 mod render;
 mod rerender;
 mod search;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Render(args) => render::run(&settings, &args),
         Command::New(args) => archive::new(&settings, &args),
+        Command::Import(args) => import::import(&settings, &args),
         Command::Show(args) => archive::show(&settings, &args),
         Command::List(args) => archive::list(&settings, &args),
         Command::Export(args) => archive::export(&settings, &args),
@@ -54,7 +56,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     let commands_own = |cause: &(dyn std::error::Error + 'static)| {
         if cause.is::<UsageError>() {
             Some(Code::InvalidParameter)
-        } else if cause.is::<InvalidInputs>() {
+        } else if cause.is::<InvalidInputs>() || cause.is::<import::Refused>() {
             Some(Code::InvalidPaper)
         } else {
             None

@@ -8,11 +8,13 @@
 //! - `index.rs`: keeping the search index in step with the archive, rebuilding it, and
 //!   comparing both for `check`;
 //! - `import.rs`: the tracked records under `papers/` that the database does not have yet;
+//! - `legacy.rs`: legacy papers (Altbestand) from text dumps, archived or sent to review;
 //! - `rerender.rs`: re-rendering archived papers with the current templates, checked and
 //!   resumable.
 
 mod import;
 mod index;
+mod legacy;
 mod produce;
 mod rerender;
 
@@ -26,6 +28,7 @@ use crate::search::SearchError;
 use crate::sign::{SignError, Signer};
 pub use import::{ImportReport, record_files};
 pub use index::index_problems;
+pub use legacy::{LegacyError, LegacyOutcome};
 pub use rerender::{PaperOutcome, PaperReport, Progress, Report, Rerender, RerenderOptions};
 
 /// An archive with its renderer and signer (each built only when something needs it).

@@ -26,6 +26,19 @@ pub fn pdf(
     filename: &str,
     caching: Caching,
 ) -> Response {
+    stored(request, bytes, sha512, filename, "application/pdf", caching)
+}
+
+/// A stored file of type `media_type` (a PDF, a legacy paper's original text), as [`pdf`].
+/// `filename` must be header-safe (the caller makes it from a slug).
+pub fn stored(
+    request: &HeaderMap,
+    bytes: Vec<u8>,
+    sha512: &str,
+    filename: &str,
+    media_type: &str,
+    caching: Caching,
+) -> Response {
     let etag = format!("\"{}\"", &sha512[..40.min(sha512.len())]);
     let cache_control = match caching {
         Caching::Immutable => "public, max-age=31536000, immutable",
@@ -43,7 +56,7 @@ pub fn pdf(
             .expect("valid response");
     }
     builder = builder
-        .header(header::CONTENT_TYPE, "application/pdf")
+        .header(header::CONTENT_TYPE, media_type)
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(
             header::CONTENT_DISPOSITION,

@@ -84,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .route("/vorlagen/{slug}", get(pages::paper))
         .route("/vorlagen/{slug}/pdf", get(pages::pdf))
         .route("/dateien/{id}", get(pages::file))
+        .route("/originale/{id}", get(pages::original))
         .route("/sitemap.xml", get(pages::sitemap))
         .route("/robots.txt", get(pages::robots))
         .route("/stil.css", get(pages::stylesheet))

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::params;
-use crate::archive::{ChangeWindow, PublicPaper, PublicRendition};
+use super::{pages, params};
+use crate::archive::{ChangeWindow, OriginalFile, PublicPaper, PublicRendition};
 use crate::model::Date;
 use crate::model::Status;
 use crate::search::IndexDoc;
@@ -277,6 +277,13 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
     if let Some(rendition) = p.renditions.last() {
         object["mainFile"] = file_object(urls, p, rendition);
     }
+    if !p.originals.is_empty() {
+        object["auxiliaryFile"] = p
+            .originals
+            .iter()
+            .map(|o| original_object(urls, p, o))
+            .collect();
+    }
     if let Some(parent) = &p.parent {
         object["superordinatedPaper"] = json!([urls.paper(parent.id)]);
     }
@@ -314,14 +321,53 @@ fn file_object(urls: &Urls, p: &PublicPaper, r: &PublicRendition) -> Value {
     })
 }
 
-/// `GET /oparl/v1/file/{id}`.
+/// A legacy paper's original as an OParl File (an `auxiliaryFile` of its paper; the
+/// `mainFile` is drucksache's rendering).
+fn original_object(urls: &Urls, p: &PublicPaper, o: &OriginalFile) -> Value {
+    let access = format!("{}/originale/{}", urls.0, o.id);
+    let mime = o.media_type.split(';').next().unwrap_or_default().trim();
+    json!({
+        "id": urls.oparl(&format!("file/{ORIGINAL_PREFIX}{}", o.id)),
+        "type": kind("File"),
+        "name": format!("Original {} (Altbestand)", p.reference),
+        "fileName": pages::original_file_name(&p.slug, &o.media_type),
+        "mimeType": mime,
+        "date": p.paper.date.to_string(),
+        "size": o.size,
+        "sha512Checksum": o.sha512,
+        "accessUrl": access,
+        "downloadUrl": format!("{access}?download=1"),
+        "paper": [urls.paper(p.id)],
+        "created": o.created_at,
+        "modified": o.created_at,
+        "deleted": false,
+    })
+}
+
+/// The id segment of an original's File: `original-<row id>` (renditions use the bare id).
+const ORIGINAL_PREFIX: &str = "original-";
+
+/// `GET /oparl/v1/file/{id}`: a rendition (`{id}`) or a legacy paper's original
+/// (`original-{id}`).
 pub async fn file(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let not_found = || ApiError::not_found(format!("file {id}"));
-    let number: i64 = id.parse().map_err(|_| not_found())?;
     let today = state.today();
+    if let Some(number) = id.strip_prefix(ORIGINAL_PREFIX) {
+        let number: i64 = number.parse().map_err(|_| not_found())?;
+        let (original, paper) = state
+            .read(move |archive| archive.public_original(number, today))
+            .await?
+            .ok_or_else(not_found)?;
+        return Ok(Json(original_object(
+            &Urls(state.base_url()),
+            &paper,
+            &original,
+        )));
+    }
+    let number: i64 = id.parse().map_err(|_| not_found())?;
     let (rendition, paper) = state
         .read(move |archive| archive.public_rendition(number, today))
         .await?

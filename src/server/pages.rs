@@ -298,6 +298,8 @@ struct PaperPage {
     pdf_size: String,
     /// Earlier renditions (before a re-rendering), newest first: URL and label.
     earlier: Vec<(String, String)>,
+    /// The originals of a legacy paper: URL and label.
+    originals: Vec<(String, String)>,
     signature: Option<SignatureView>,
 }
 
@@ -455,6 +457,23 @@ pub async fn paper(
         pdf_url: format!("/vorlagen/{}/pdf", p.slug),
         pdf_size,
         earlier,
+        originals: p
+            .originals
+            .iter()
+            .map(|o| {
+                let kind = if o.media_type.starts_with("application/pdf") {
+                    "PDF"
+                } else {
+                    "Text"
+                };
+                let label = format!(
+                    "Original „{}“ ({kind}, {} KB)",
+                    o.file_name,
+                    o.size.div_ceil(1024)
+                );
+                (format!("/originale/{}", o.id), label)
+            })
+            .collect(),
         signature,
     };
     html(&state, page)
@@ -489,7 +508,7 @@ pub async fn pdf(
         .renditions
         .last()
         .ok_or_else(|| PageError::not_found(&state))?;
-    let bytes = read_stored(&state, rendition).await?;
+    let bytes = read_stored(&state, &rendition.path, &rendition.sha512).await?;
     Ok(files::pdf(
         &headers,
         bytes,
@@ -514,7 +533,7 @@ pub async fn file(
         .await
         .map_err(|e| PageError::internal(&state, e.message))?
         .ok_or_else(|| PageError::not_found(&state))?;
-    let bytes = read_stored(&state, &rendition).await?;
+    let bytes = read_stored(&state, &rendition.path, &rendition.sha512).await?;
     let mut response = files::pdf(
         &headers,
         bytes,
@@ -532,14 +551,59 @@ pub async fn file(
     Ok(response)
 }
 
+/// `GET /originale/{id}`: the original a public legacy paper was imported from, unchanged.
+pub async fn original(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| PageError::not_found(&state))?;
+    let today = state.today();
+    let (original, paper) = state
+        .read(move |archive| archive.public_original(id, today))
+        .await
+        .map_err(|e| PageError::internal(&state, e.message))?
+        .ok_or_else(|| PageError::not_found(&state))?;
+    let bytes = read_stored(&state, &original.file, &original.sha512).await?;
+    let name = original_file_name(&paper.slug, &original.media_type);
+    let mut response = files::stored(
+        &headers,
+        bytes,
+        &original.sha512,
+        &name,
+        &original.media_type,
+        Caching::Immutable,
+    );
+    if raw.as_deref().is_some_and(|q| q.contains("download")) {
+        let value = format!("attachment; filename=\"{name}\"");
+        response.headers_mut().insert(
+            header::CONTENT_DISPOSITION,
+            value.parse().expect("slugs are header-safe"),
+        );
+    }
+    Ok(response)
+}
+
+/// The name an original is served under: from the paper's slug, never from the name it was
+/// imported with (which may hold anything).
+pub fn original_file_name(slug: &str, media_type: &str) -> String {
+    let extension = if media_type.starts_with("application/pdf") {
+        "pdf"
+    } else {
+        "txt"
+    };
+    format!("original-{slug}.{extension}")
+}
+
 /// The stored bytes, checked against their SHA-512 (a damaged file is an error, never
 /// served).
 async fn read_stored(
     state: &AppState,
-    rendition: &crate::archive::PublicRendition,
+    path: &std::path::Path,
+    sha512: &str,
 ) -> Result<Vec<u8>, PageError> {
-    let path = rendition.path.clone();
-    let sha512 = rendition.sha512.clone();
+    let path = path.to_path_buf();
     let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
         .map_err(|e| PageError::internal(state, e))?

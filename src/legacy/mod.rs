@@ -1,0 +1,111 @@
+//! Legacy papers (Altbestand): the text of a Vorlage that exists only as a text dump or a PDF
+//! of an older system, split into a record field by field. Every field carries the lines it
+//! came from and, when the splitter is not sure, why; a draft with any doubt goes to a clerk
+//! for review (as TOML with the doubts as comments), one without becomes a paper.
+//!
+//! - `text.rs`: cleaning the text (Unicode, ligatures, page furniture, table cells);
+//! - `split.rs`: cutting it into sections at the printed labels;
+//! - `fields.rs`: reading each section into its field;
+//! - `review.rs`: the draft as a TOML record for review.
+//!
+//! This layer uses only `model`: it reads text and writes records, nothing else.
+
+mod fields;
+mod review;
+mod split;
+mod text;
+
+use serde_json::{Map, Value};
+
+use crate::model::{Format, InputError, Paper, SourceText};
+pub use split::split;
+
+/// One field of a draft record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The record key (`betreff`, `beratungsfolge`, …).
+    pub key: &'static str,
+    /// The value as the record has it (a placeholder when the field was not found).
+    pub value: Value,
+    /// The first and last line of the text it came from (from 1); `None` when not found.
+    pub lines: Option<(usize, usize)>,
+    /// Why the splitter is not sure, in German for the clerk; `None` when it is.
+    pub doubt: Option<String>,
+}
+
+/// A record split from the text of a legacy paper, in the record's order.
+#[derive(Debug, Default, Clone)]
+pub struct Draft {
+    fields: Vec<Field>,
+}
+
+impl Draft {
+    /// Adds a field; a field without a value (absent and optional) is left out.
+    fn push(&mut self, field: Field) {
+        if !field.value.is_null() {
+            self.fields.push(field);
+        }
+    }
+
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// The value of a field, if the draft has it.
+    pub fn value(&self, key: &str) -> Option<&Value> {
+        self.field(key).map(|f| &f.value)
+    }
+
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    /// The fields the splitter is not sure of (missing ones included).
+    pub fn doubts(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.doubt.is_some())
+    }
+
+    /// True when no field is in doubt: the draft may become a paper without review.
+    pub fn is_certain(&self) -> bool {
+        self.doubts().next().is_none()
+    }
+
+    /// Adds a doubt to the field a validation problem's path names (`beratungsfolge[2].datum`
+    /// → `beratungsfolge`); a path naming no field of the draft is left to the caller's report.
+    pub fn add_doubt(&mut self, path: &str, why: &str) {
+        let key = path.split(['.', '[']).next().unwrap_or_default();
+        if let Some(field) = self.fields.iter_mut().find(|f| f.key == key) {
+            let why = format!("{path}: {why}");
+            field.doubt = Some(match field.doubt.take() {
+                Some(before) => format!("{before}; {why}"),
+                None => why,
+            });
+        }
+    }
+
+    /// The draft as a JSON record.
+    pub fn record(&self) -> Value {
+        let mut map = Map::new();
+        for field in &self.fields {
+            map.insert(field.key.to_string(), field.value.clone());
+        }
+        Value::Object(map)
+    }
+
+    /// The draft validated as a paper, through the same validation as every record
+    /// (`name` names it in errors).
+    pub fn paper(&self, name: &str) -> Result<Paper, InputError> {
+        let json = serde_json::to_vec(&self.record()).expect("a JSON value serializes");
+        Paper::from_source(&SourceText::from_bytes(
+            name.to_string(),
+            Format::Json,
+            json,
+        )?)
+    }
+
+    /// The draft as a TOML record for review, each doubt a comment above its field;
+    /// `original` names the file it was split from.
+    pub fn review_toml(&self, original: &str, original_sha512: &str) -> String {
+        review::toml(self, original, original_sha512)
+    }
+}

@@ -1,0 +1,269 @@
+//! Importing legacy papers (Altbestand): a text dump of an older system's Vorlage is split
+//! into a record (`crate::legacy`); a record read without doubt is validated and archived
+//! with its own Drucksachennummer, its original file stored unchanged beside the rendering
+//! made with the current templates; any other goes to the review folder as a TOML draft
+//! (with a copy of the original), from where `accept` archives it once a clerk has checked it.
+
+use std::path::{Path, PathBuf};
+
+use super::{PublishError, Publisher};
+use crate::archive::{ArchiveError, Origin, Original, sha512_hex};
+use crate::legacy::{Draft, split};
+use crate::model::{InputError, MAX_INPUT_BYTES, Paper};
+
+/// What happened to one legacy file.
+#[derive(Debug)]
+pub enum LegacyOutcome {
+    /// Archived as this Drucksachennummer.
+    Imported(String),
+    /// This file was imported before, as this Drucksachennummer.
+    AlreadyImported(String),
+    /// Written to the review folder as this draft, for these reasons (field: why).
+    ToReview { draft: PathBuf, doubts: Vec<String> },
+    /// Not imported, and why (nothing was written).
+    Refused(String),
+}
+
+/// Why a legacy file cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LegacyError {
+    #[error("{path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: the file has more than {MAX_INPUT_BYTES} bytes")]
+    TooLarge { path: String },
+    #[error(
+        "{path}: byte {offset} is not UTF-8 (legacy text must be UTF-8: convert it first, e.g. iconv -f windows-1252 -t utf-8)"
+    )]
+    NotUtf8 { path: String, offset: usize },
+    #[error(
+        "{path}: only text dumps (.txt) can be imported so far; extract the PDF's text first (pdftotext -layout)"
+    )]
+    Unsupported { path: String },
+    #[error("{path}: cannot write the review draft: {source}")]
+    Review {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl Publisher {
+    /// Imports one legacy text file (see the module comment). Drafts go to `review`; without
+    /// one, a draft in doubt is refused and nothing is written.
+    pub fn import_legacy(
+        &mut self,
+        file: &Path,
+        review: Option<&Path>,
+    ) -> Result<LegacyOutcome, PublishError> {
+        let (name, bytes, text) = match read_text(file) {
+            Ok(read) => read,
+            Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
+        };
+        let mut draft = split(&text);
+        let mut doubts: Vec<String> = draft
+            .doubts()
+            .map(|f| format!("{}: {}", f.key, f.doubt.as_deref().unwrap_or_default()))
+            .collect();
+        if doubts.is_empty() {
+            match checked_paper(&draft, &name) {
+                Ok(paper) => return self.archive_legacy(paper, &name, bytes),
+                Err(problems) => {
+                    for (path, why) in &problems {
+                        draft.add_doubt(path, why);
+                    }
+                    doubts = problems
+                        .into_iter()
+                        .map(|(path, why)| format!("{path}: {why}"))
+                        .collect();
+                }
+            }
+        }
+        let Some(review) = review else {
+            return Ok(LegacyOutcome::Refused(format!(
+                "{name}: not certain enough to archive ({}); give --review DIR to write a draft for review",
+                doubts.join("; ")
+            )));
+        };
+        match write_review(review, &name, &bytes, &draft) {
+            Ok(draft) => Ok(LegacyOutcome::ToReview { draft, doubts }),
+            Err(e) => Ok(LegacyOutcome::Refused(e.to_string())),
+        }
+    }
+
+    /// Archives the reviewed drafts in `dir` (`<name>.toml`, each beside the copy of its
+    /// original that `import_legacy` wrote), one outcome per draft, oldest name first.
+    pub fn accept_reviewed(
+        &mut self,
+        dir: &Path,
+    ) -> Result<Vec<(PathBuf, LegacyOutcome)>, PublishError> {
+        let mut drafts: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect(),
+            Err(e) => {
+                return Ok(vec![(
+                    dir.to_path_buf(),
+                    LegacyOutcome::Refused(format!("{}: {e}", dir.display())),
+                )]);
+            }
+        };
+        drafts.sort();
+        let mut out = Vec::new();
+        for draft in drafts {
+            let outcome = self.accept_one(&draft)?;
+            out.push((draft, outcome));
+        }
+        Ok(out)
+    }
+
+    fn accept_one(&mut self, draft: &Path) -> Result<LegacyOutcome, PublishError> {
+        let paper = match Paper::load(draft) {
+            Ok(paper) => paper,
+            Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
+        };
+        if paper.reference.is_none() {
+            return Ok(LegacyOutcome::Refused(format!(
+                "{}: drucksachennummer: a legacy paper keeps the number it was issued with; fill it in",
+                draft.display()
+            )));
+        }
+        let Some(original) = original_beside(draft) else {
+            return Ok(LegacyOutcome::Refused(format!(
+                "{}: the copy of the original (same name, .txt) is missing beside the draft",
+                draft.display()
+            )));
+        };
+        let (name, bytes, _) = match read_text(&original) {
+            Ok(read) => read,
+            Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
+        };
+        self.archive_legacy(paper, &name, bytes)
+    }
+
+    fn archive_legacy(
+        &mut self,
+        paper: Paper,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<LegacyOutcome, PublishError> {
+        let sha512 = sha512_hex(&bytes);
+        let reference = paper.reference.clone().unwrap_or_default();
+        let original = Original {
+            file_name: name.to_string(),
+            media_type: "text/plain; charset=utf-8".into(),
+            bytes,
+        };
+        let outcome = match self.create_from(paper, Origin::Legacy(original)) {
+            Ok(Some(created)) => LegacyOutcome::Imported(created.reference),
+            Ok(None) => LegacyOutcome::AlreadyImported(
+                self.archive.original_of(&sha512)?.unwrap_or(reference),
+            ),
+            Err(PublishError::Archive(
+                e @ (ArchiveError::ReferenceExists(_)
+                | ArchiveError::NumberTaken { .. }
+                | ArchiveError::UnknownParent(_)),
+            )) => LegacyOutcome::Refused(format!("{name}: {e}")),
+            Err(e) => return Err(e),
+        };
+        self.keep_index_in_step();
+        Ok(outcome)
+    }
+}
+
+/// The file's name (no folders), bytes and text.
+fn read_text(file: &Path) -> Result<(String, Vec<u8>, String), LegacyError> {
+    let path = file.display().to_string();
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.clone());
+    if !file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+    {
+        return Err(LegacyError::Unsupported { path });
+    }
+    let size = std::fs::metadata(file)
+        .map_err(|source| LegacyError::Read {
+            path: path.clone(),
+            source,
+        })?
+        .len();
+    if size > MAX_INPUT_BYTES {
+        return Err(LegacyError::TooLarge { path });
+    }
+    let bytes = std::fs::read(file).map_err(|source| LegacyError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => text.to_string(),
+        Err(e) => {
+            return Err(LegacyError::NotUtf8 {
+                path,
+                offset: e.valid_up_to(),
+            });
+        }
+    };
+    Ok((name, bytes, text))
+}
+
+/// The draft as a paper that may be archived: valid, and with its own reference. Otherwise
+/// the problems as (field path, message).
+fn checked_paper(draft: &Draft, name: &str) -> Result<Paper, Vec<(String, String)>> {
+    match draft.paper(name) {
+        Ok(paper) if paper.reference.is_some() => Ok(paper),
+        Ok(_) => Err(vec![("drucksachennummer".into(), "not found".into())]),
+        Err(InputError::Invalid { errors, .. }) => {
+            Err(errors.into_iter().map(|e| (e.path, e.message)).collect())
+        }
+        Err(e) => Err(vec![(String::new(), e.to_string())]),
+    }
+}
+
+/// Writes `<review>/<stem>.toml` and the copy `<review>/<name>`, each atomically; an
+/// existing draft of the same name is left alone (the clerk may be editing it).
+fn write_review(
+    review: &Path,
+    name: &str,
+    bytes: &[u8],
+    draft: &Draft,
+) -> Result<PathBuf, LegacyError> {
+    let err = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| LegacyError::Review { path, source }
+    };
+    std::fs::create_dir_all(review).map_err(err(review))?;
+    let stem = Path::new(name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string());
+    let toml_path = review.join(format!("{stem}.toml"));
+    let copy_path = review.join(name);
+    if toml_path.exists() {
+        return Ok(toml_path);
+    }
+    let text = draft.review_toml(name, &sha512_hex(bytes));
+    write_new(&copy_path, bytes).map_err(err(&copy_path))?;
+    write_new(&toml_path, text.as_bytes()).map_err(err(&toml_path))?;
+    Ok(toml_path)
+}
+
+/// Writes a file through a temporary one beside it, renamed into place.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The original's copy beside a draft: the same stem with `.txt`.
+fn original_beside(draft: &Path) -> Option<PathBuf> {
+    let copy = draft.with_extension("txt");
+    copy.is_file().then_some(copy)
+}

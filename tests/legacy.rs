@@ -1,0 +1,270 @@
+//! The field splitter on real legacy text: the seed paper's text dump must give the shipped
+//! record of 0310/2012, field by field.
+
+mod common;
+
+use drucksache::legacy::split;
+use drucksache::model::Paper;
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/legacy")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn shipped(path: &str) -> Paper {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    Paper::load(&path).unwrap()
+}
+
+/// Markdown fields compare without trailing line breaks (a record may end its text with one;
+/// rendered, they are the same).
+fn markdown(text: &Option<String>) -> Option<&str> {
+    text.as_deref().map(str::trim_end)
+}
+
+#[test]
+fn the_seed_text_gives_the_shipped_record_field_by_field() {
+    let draft = split(&fixture("hagen-0310-2012.txt"));
+    let doubts: Vec<String> = draft
+        .doubts()
+        .map(|f| format!("{}: {}", f.key, f.doubt.as_deref().unwrap_or("")))
+        .collect();
+    assert!(
+        doubts.is_empty(),
+        "the seed is read without doubt: {doubts:#?}"
+    );
+    let got = draft.paper("hagen-0310-2012.txt").unwrap();
+    let want = shipped("archive/papers/2012/0310-2012.toml");
+
+    assert_eq!(got.public, want.public, "oeffentlich");
+    assert_eq!(got.kind, want.kind, "art");
+    assert_eq!(got.reference, want.reference, "drucksachennummer");
+    assert_eq!(got.date, want.date, "datum");
+    assert_eq!(got.department, want.department, "amt");
+    assert_eq!(got.involved, want.involved, "beteiligt");
+    assert_eq!(got.subject, want.subject, "betreff");
+    assert_eq!(got.consultations, want.consultations, "beratungsfolge");
+    assert_eq!(got.deciding_body, want.deciding_body, "beschlussfassung");
+    assert_eq!(got.resolution, want.resolution, "beschlussvorschlag");
+    assert_eq!(
+        markdown(&got.summary),
+        markdown(&want.summary),
+        "kurzfassung"
+    );
+    let (got_reasoning, want_reasoning) = (got.reasoning.trim_end(), want.reasoning.trim_end());
+    for (i, (g, w)) in got_reasoning
+        .lines()
+        .zip(want_reasoning.lines())
+        .enumerate()
+    {
+        assert_eq!(g, w, "begruendung, line {}", i + 1);
+    }
+    assert_eq!(got_reasoning, want_reasoning, "begruendung");
+    assert_eq!(
+        got.financial_impact, want.financial_impact,
+        "finanzielle_auswirkungen"
+    );
+    assert_eq!(got.signatories, want.signatories, "unterschriften");
+    assert_eq!(got.routing, want.routing, "verfuegung");
+    assert_eq!(got.supplements, want.supplements, "bezug");
+    // The text dump has no list of Anlagen (the paper names its one Anlage only in the
+    // Kurzfassung): the shipped record's title came from the issued PDF's cover, not from
+    // this text, so the splitter finds none.
+    assert!(got.attachments.is_empty(), "anlagen: {:?}", got.attachments);
+    assert_eq!(want.attachments.len(), 1);
+}
+
+#[test]
+fn every_field_names_the_lines_it_came_from() {
+    let draft = split(&fixture("hagen-0310-2012.txt"));
+    let line = |key: &str| draft.field(key).and_then(|f| f.lines).map(|(a, _)| a);
+    assert_eq!(line("art"), Some(5), "ÖFFENTLICHE BESCHLUSSVORLAGE");
+    assert_eq!(line("amt"), Some(7), "Amt/Eigenbetrieb:");
+    assert_eq!(line("betreff"), Some(13));
+    assert_eq!(line("drucksachennummer"), Some(47));
+    assert_eq!(line("unterschriften"), Some(108), "gez.");
+}
+
+mod import {
+    //! `drucksache import`: archiving, review, accept, refusals.
+
+    use std::path::{Path, PathBuf};
+
+    use super::common::TempArchive;
+    use sha2::{Digest, Sha512};
+
+    fn seed_text() -> String {
+        super::fixture("hagen-0310-2012.txt")
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn show(archive: &TempArchive, reference: &str) -> serde_json::Value {
+        let r = archive.run(&["show", reference, "--json"]);
+        assert_eq!(r.code, 0, "show failed:\n{}", r.stderr);
+        serde_json::from_str(&r.stdout).unwrap()
+    }
+
+    #[test]
+    fn the_seed_text_is_archived_with_its_original_and_a_fresh_rendering_once() {
+        let archive = TempArchive::new(None);
+        let input = tempfile::tempdir().unwrap();
+        let file = write(input.path(), "hagen-0310-2012.txt", &seed_text());
+        let file = file.to_str().unwrap();
+
+        let r = archive.run(&["import", file]);
+        assert_eq!(r.code, 0, "import failed:\n{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains("archiviert als 0310/2012"),
+            "{}",
+            r.stdout
+        );
+
+        let shown = show(&archive, "0310/2012");
+        let originals = shown["originals"].as_array().unwrap();
+        assert_eq!(originals.len(), 1);
+        let sha = hex::encode(Sha512::digest(seed_text().as_bytes()));
+        assert_eq!(originals[0]["sha512"], sha.as_str());
+        assert_eq!(originals[0]["media_type"], "text/plain; charset=utf-8");
+        assert_eq!(originals[0]["file_name"], "hagen-0310-2012.txt");
+        let stored = std::fs::read(originals[0]["file"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            stored,
+            seed_text().as_bytes(),
+            "the original is stored unchanged"
+        );
+        assert_eq!(
+            shown["renditions"].as_array().unwrap().len(),
+            1,
+            "one rendering"
+        );
+        assert_eq!(shown["subject"], "Integrationskonzept für die Stadt Hagen");
+
+        // The same file again: nothing new.
+        let again = archive.run(&["import", file]);
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        assert!(
+            again.stdout.contains("bereits archiviert als 0310/2012"),
+            "{}",
+            again.stdout
+        );
+        assert_eq!(archive.references(), ["0310/2012"]);
+        assert_eq!(
+            show(&archive, "0310/2012")["renditions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        archive.assert_check();
+    }
+
+    #[test]
+    fn an_uncertain_text_goes_to_review_is_edited_and_accepted() {
+        let archive = TempArchive::new(None);
+        let input = tempfile::tempdir().unwrap();
+        let review = input.path().join("pruefung");
+        // No "Datum:" in the page header, and a day that does not exist in the Beratungsfolge.
+        let text = seed_text().replace("Datum:\n25.04.2012\n", "").replace(
+            "28.06.2012\tRat der Stadt Hagen",
+            "31.06.2012\tRat der Stadt Hagen",
+        );
+        let file = write(input.path(), "vorlage-0310.txt", &text);
+
+        let r = archive.run(&[
+            "import",
+            file.to_str().unwrap(),
+            "--review",
+            review.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("zur Prüfung"), "{}", r.stdout);
+        assert!(archive.references().is_empty(), "nothing is archived yet");
+        let draft_path = review.join("vorlage-0310.toml");
+        let draft = std::fs::read_to_string(&draft_path).unwrap();
+        assert!(
+            draft.contains("# nicht im Text gefunden: bitte eintragen\ndatum = \"\""),
+            "{draft}"
+        );
+        assert!(
+            draft.contains("# UNSICHER: „31.06.2012“ ist kein Datum (Zeile 26)"),
+            "{draft}"
+        );
+        assert_eq!(
+            std::fs::read(review.join("vorlage-0310.txt")).unwrap(),
+            text.as_bytes(),
+            "the original's copy is beside the draft"
+        );
+
+        // Accepted as it is, the draft is refused (no date): nothing is archived.
+        let refused = archive.run(&["import", "--accept", review.to_str().unwrap()]);
+        assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+        assert!(refused.stderr.contains("datum"), "{}", refused.stderr);
+        assert!(archive.references().is_empty());
+
+        // The clerk fills in the date and the missing session, then accepts.
+        let edited = draft.replace("datum = \"\"", "datum = 2012-04-25").replace(
+            "  { datum = 2012-06-14, gremium = \"Haupt- und Finanzausschuss\" },\n",
+            "  { datum = 2012-06-14, gremium = \"Haupt- und Finanzausschuss\" },\n  { datum = 2012-06-28, gremium = \"Rat der Stadt Hagen\" },\n",
+        );
+        assert_ne!(edited, draft);
+        std::fs::write(&draft_path, edited).unwrap();
+        let accepted = archive.run(&["import", "--accept", review.to_str().unwrap()]);
+        assert_eq!(accepted.code, 0, "{}{}", accepted.stdout, accepted.stderr);
+        assert!(
+            accepted.stdout.contains("archiviert als 0310/2012"),
+            "{}",
+            accepted.stdout
+        );
+
+        let shown = show(&archive, "0310/2012");
+        let want = super::shipped("archive/papers/2012/0310-2012.toml");
+        assert_eq!(shown["source"]["datum"], "2012-04-25");
+        assert_eq!(
+            shown["source"]["beratungsfolge"].as_array().unwrap().len(),
+            want.consultations.len()
+        );
+        let sha = hex::encode(Sha512::digest(text.as_bytes()));
+        assert_eq!(shown["originals"][0]["sha512"], sha.as_str());
+        archive.assert_check();
+    }
+
+    #[test]
+    fn unreadable_files_are_refused_and_change_nothing() {
+        let archive = TempArchive::new(None);
+        let input = tempfile::tempdir().unwrap();
+        let review = input.path().join("pruefung");
+        let mut latin1 = b"\xd6FFENTLICHE BESCHLUSSVORLAGE\n".to_vec();
+        latin1.extend_from_slice(b"Betreff:\n");
+        let bad = input.path().join("latin1.txt");
+        std::fs::write(&bad, &latin1).unwrap();
+        let pdf = write(input.path(), "scan.pdf", "%PDF-1.4\n");
+
+        let r = archive.run(&[
+            "import",
+            bad.to_str().unwrap(),
+            pdf.to_str().unwrap(),
+            "--review",
+            review.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("latin1.txt: byte 0 is not UTF-8"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("scan.pdf: only text dumps"),
+            "{}",
+            r.stderr
+        );
+        assert!(archive.references().is_empty());
+        assert!(!review.exists(), "no review folder was written");
+    }
+}
