@@ -268,3 +268,122 @@ mod import {
         assert!(!review.exists(), "no review folder was written");
     }
 }
+
+/// The record's fields as JSON, by key.
+fn fields(paper: &Paper) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(paper).unwrap() {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("a paper is an object"),
+    }
+}
+
+/// The words of a field's value, without Markdown markup and list marks.
+fn words(value: &serde_json::Value) -> Vec<String> {
+    fn leaves(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::String(s) => {
+                out.push_str(s);
+                out.push(' ');
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| leaves(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| leaves(v, out)),
+            other => out.push_str(&format!("{other} ")),
+        }
+    }
+    let mut text = String::new();
+    leaves(value, &mut text);
+    text.replace(['*', '#', '•', '\\', '"'], "")
+        .split_whitespace()
+        .filter(|w| *w != "-")
+        .map(str::to_string)
+        .collect()
+}
+
+/// A Markdown field as it renders, without emphasis (which plain text cannot keep): the
+/// rich text blocks of each string in the value.
+fn rendered(value: &serde_json::Value) -> Vec<Vec<drucksache::model::richtext::Block>> {
+    let mut out = Vec::new();
+    let mut add = |s: &str| out.push(drucksache::model::richtext::parse(&s.replace('*', "")));
+    match value {
+        serde_json::Value::String(s) => add(s),
+        serde_json::Value::Array(items) => items.iter().filter_map(|i| i.as_str()).for_each(add),
+        serde_json::Value::Object(map) => map.values().filter_map(|v| v.as_str()).for_each(add),
+        _ => {}
+    }
+    out
+}
+
+/// pdftotext's layout text of each shipped paper's PDF. Plain text keeps no bold or
+/// italics, and a layout dump no blank lines between paragraphs and no heading levels: so
+/// the Markdown fields keep their words and, but for emphasis, render as the record's do,
+/// or else the draft says it is unsure of them (it goes to review: a paper is never archived
+/// wrong without a doubt). Every other field comes out equal.
+#[test]
+fn text_dumps_of_the_shipped_papers_pdfs_give_their_records() {
+    if !common::have("pdftotext") {
+        return;
+    }
+    const MARKDOWN: [&str; 4] = [
+        "kurzfassung",
+        "begruendung",
+        "beschlussvorschlag",
+        "finanzielle_auswirkungen",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let records =
+        drucksache::publish::record_files(&common::root().join("archive/papers")).unwrap();
+    assert!(records.len() >= 6, "{records:?}");
+    let mut problems = String::new();
+    let mut exact = 0;
+    let mut rendered_alike = 0;
+    for record in &records {
+        let stem = record.file_stem().unwrap().to_str().unwrap();
+        let pdf = dir.path().join(format!("{stem}.pdf"));
+        common::render(record, &pdf, &[]);
+        let text = common::tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+        let draft = split(&text);
+        let want = Paper::load(record).unwrap();
+        let got = match draft.paper(stem) {
+            Ok(got) => got,
+            Err(e) => {
+                problems.push_str(&format!("{stem}: invalid: {e}\n"));
+                continue;
+            }
+        };
+        let (got, want) = (fields(&got), fields(&want));
+        for (key, w) in &want {
+            let g = got.get(key).cloned().unwrap_or(serde_json::Value::Null);
+            let trimmed = |v: &serde_json::Value| match v {
+                serde_json::Value::String(s) => serde_json::Value::String(s.trim_end().into()),
+                v => v.clone(),
+            };
+            if trimmed(&g) == trimmed(w) {
+                exact += 1;
+                continue;
+            }
+            let doubted = draft.field(key).is_some_and(|f| f.doubt.is_some());
+            if !MARKDOWN.contains(&key.as_str()) {
+                problems.push_str(&format!("{stem}: {key}: got {g}, want {w}\n"));
+            } else if words(&g) != words(w) {
+                problems.push_str(&format!(
+                    "{stem}: {key}: words differ:\n  got  {g}\n  want {w}\n"
+                ));
+            } else if rendered(&g) == rendered(w) {
+                rendered_alike += 1;
+            } else if !doubted {
+                problems.push_str(&format!(
+                    "{stem}: {key}: differs from the record without a doubt:\n  got  {g}\n  want {w}\n"
+                ));
+            }
+        }
+        for key in got.keys().filter(|k| !want.contains_key(*k)) {
+            problems.push_str(&format!("{stem}: {key}: not in the record\n"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems}");
+    assert!(
+        exact > 6 * 12,
+        "most fields come out equal: {exact} equal, {rendered_alike} alike but for emphasis"
+    );
+    eprintln!("{exact} fields equal, {rendered_alike} rendered alike but for emphasis");
+}

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::fields;
-use super::text::{Line, clean_lines, squeeze_spaces};
+use super::text::{Line, clean_lines, drop_furniture, squeeze_spaces};
 use super::{Draft, Field};
 
 /// The sections of a Vorlage, by the label that starts each one.
@@ -82,6 +82,7 @@ pub fn split(text: &str) -> Draft {
     // The page header's values, wherever the extraction put them (then removed).
     let reference = take_labelled(&mut lines, "Drucksachennummer");
     let date = take_labelled(&mut lines, "Datum");
+    drop_furniture(&mut lines);
     let parts = cut(&lines);
 
     let heading = parts.iter().find(|p| p.section == Section::Heading);
@@ -133,7 +134,7 @@ fn take_labelled(lines: &mut Vec<Line>, label: &str) -> Vec<(String, usize)> {
         if remove[i] {
             continue;
         }
-        let cells: Vec<String> = lines[i].cells().into_iter().map(unbold).collect();
+        let cells: Vec<String> = split_labels(lines[i].cells().into_iter().map(unbold));
         let Some(at) = cells.iter().position(|c| is_label(c, label)) else {
             continue;
         };
@@ -187,7 +188,11 @@ fn cut(lines: &[Line]) -> Vec<Part> {
                 label_cells: line.cells().len(),
                 lines: rest
                     .into_iter()
-                    .map(|text| Line { no: line.no, text })
+                    .map(|text| Line {
+                        no: line.no,
+                        text,
+                        indent: line.indent,
+                    })
                     .collect(),
             }),
             None => parts
@@ -200,10 +205,36 @@ fn cut(lines: &[Line]) -> Vec<Part> {
     parts
 }
 
+/// Cells with a label and its value in one ("Betreff: Integrationskonzept", one space
+/// apart) made two cells.
+fn split_labels(cells: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for cell in cells {
+        match cell.split_once(": ") {
+            Some((label, value))
+                if !label.contains(' ') || LABELS.iter().any(|(l, _)| *l == label) =>
+            {
+                let label = format!("{label}:");
+                let known = is_label(&label, "Drucksachennummer")
+                    || is_label(&label, "Datum")
+                    || LABELS.iter().any(|(l, _)| is_label(&label, l));
+                if known {
+                    out.push(label);
+                    out.push(value.trim().to_string());
+                } else {
+                    out.push(cell);
+                }
+            }
+            _ => out.push(cell),
+        }
+    }
+    out
+}
+
 /// Whether a line starts a part: its section and what stands beside the label.
 fn starts_part(line: &Line) -> Option<(Section, Option<String>)> {
-    let cells = line.cells();
-    let first = unbold(cells.first()?);
+    let cells = split_labels(line.cells().into_iter().map(unbold));
+    let first = cells.first()?.clone();
     if cells.iter().all(|c| *c == "gez.") {
         return Some((Section::Signatures, None));
     }

@@ -9,6 +9,9 @@ use unicode_normalization::UnicodeNormalization;
 pub struct Line {
     pub no: usize,
     pub text: String,
+    /// How far the original line was indented (spaces and tabs), which tells a list item's
+    /// continuation from the paragraph after the list in a layout dump.
+    pub indent: usize,
 }
 
 impl Line {
@@ -42,20 +45,24 @@ pub fn cells(text: &str) -> Vec<&str> {
 
 /// The cleaned lines of `text`: NFC, ligatures written out, soft hyphens and control
 /// characters removed, odd spaces made plain, each line trimmed (runs of spaces inside are
-/// kept: they separate cells), a form feed made a line break, and page furniture removed
-/// (see [`is_furniture`]). Blank lines stay (they separate paragraphs).
+/// kept: they separate cells), a form feed made a line break. Blank lines stay (they
+/// separate paragraphs).
 pub fn clean_lines(text: &str) -> Vec<Line> {
     let mut lines = Vec::new();
     for (index, raw) in text.split('\n').enumerate() {
         for piece in raw.split('\x0c') {
             let text = clean_line(piece);
+            let indent = piece
+                .chars()
+                .take_while(|c| matches!(c, ' ' | '\t'))
+                .count();
             lines.push(Line {
                 no: index + 1,
                 text,
+                indent,
             });
         }
     }
-    drop_furniture(&mut lines);
     lines
 }
 
@@ -81,16 +88,28 @@ fn clean_line(raw: &str) -> String {
     out.trim().to_string()
 }
 
-/// Page furniture: the page number ("Seite 2", "Seite 2 von 5", "- 2 -") and the letterhead
-/// of the issuing authority ("STADT HAGEN" followed by "Der Oberbürgermeister"), which
-/// extraction repeats on every page wherever the page break fell.
-fn drop_furniture(lines: &mut Vec<Line>) {
+/// Removes page furniture: the page number ("Seite 2", "Seite 2 von 5", "- 2 -"), also as a
+/// cell beside other text, and the letterhead of the issuing authority ("STADT HAGEN" over
+/// "Der Oberbürgermeister"), which extraction repeats on every page wherever the page break
+/// fell. Run it after the page header's labelled values are taken out of their lines.
+pub fn drop_furniture(lines: &mut Vec<Line>) {
     let mut keep = vec![true; lines.len()];
+    for (i, line) in lines.iter_mut().enumerate() {
+        let cells = line.cells();
+        if cells.iter().any(|c| is_page_number(c)) {
+            let rest: Vec<&str> = cells.into_iter().filter(|c| !is_page_number(c)).collect();
+            if rest.is_empty() {
+                keep[i] = false;
+            }
+            line.text = rest.join("\t");
+        }
+    }
     for i in 0..lines.len() {
         let text = lines[i].text.as_str();
-        if is_page_number(text) {
-            keep[i] = false;
-        } else if is_authority(text)
+        if !keep[i] {
+            continue;
+        }
+        if is_authority(text)
             && let Some(next) = next_non_blank(lines, i + 1)
             && is_head_of_administration(&lines[next].text)
         {
@@ -231,11 +250,21 @@ mod tests {
     #[test]
     fn page_numbers_and_letterheads_are_removed_other_capitals_stay() {
         let text = "Ende.\n\nSTADT HAGEN\nDer Oberbürgermeister\n\nSeite 2\n- 3 -\nSeite 4 von 9\nSTADT HAGEN\nBetreff:\nSeite zwei";
-        let texts: Vec<String> = clean_lines(text).into_iter().map(|l| l.text).collect();
+        let mut lines = clean_lines(text);
+        drop_furniture(&mut lines);
+        let texts: Vec<String> = lines.into_iter().map(|l| l.text).collect();
         assert_eq!(
             texts,
             ["Ende.", "", "", "", "STADT HAGEN", "Betreff:", "Seite zwei"]
         );
+    }
+
+    #[test]
+    fn a_page_number_beside_the_letterhead_is_removed() {
+        let mut lines = clean_lines("STADT HAGEN        Seite 2\nDer Oberbürgermeister\nText");
+        drop_furniture(&mut lines);
+        let texts: Vec<String> = lines.into_iter().map(|l| l.text).collect();
+        assert_eq!(texts, ["Text"]);
     }
 
     #[test]
