@@ -53,6 +53,15 @@ impl Service {
 
     /// [`Service::start`] with "today" from `clock`.
     pub fn start_with_clock(clock: drucksache::model::Clock) -> Service {
+        Service::start_prepared(clock, |_| {})
+    }
+
+    /// [`Service::start_with_clock`], with `prepare` run on the archive's settings before
+    /// the service opens it (to put papers into the archive another way).
+    pub fn start_prepared(
+        clock: drucksache::model::Clock,
+        prepare: impl FnOnce(&Settings),
+    ) -> Service {
         let dir = tempfile::tempdir().unwrap();
         common::copy_tracked_records(dir.path());
         let (token, sha256) = server::generate_token().unwrap();
@@ -71,6 +80,7 @@ impl Service {
             templates: None,
         })
         .unwrap();
+        prepare(&settings);
         let state = AppState::open_with_clock(&settings, BASE, clock).unwrap();
         let router = server::app(state.clone());
         Service {

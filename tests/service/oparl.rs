@@ -188,3 +188,62 @@ async fn filters_and_deleted_papers() {
 fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("", text)]).unwrap()[1..].to_string()
 }
+
+/// A legacy paper (imported from a text dump) has its rendering as `mainFile` and its
+/// original as an `auxiliaryFile`, both valid Files whose access URLs serve them; the paper
+/// page links the original.
+#[tokio::test]
+async fn a_legacy_papers_original_is_an_auxiliary_file_and_on_its_page() {
+    let text = std::fs::read_to_string(
+        crate::common::root().join("tests/fixtures/legacy/hagen-0310-2012.txt"),
+    )
+    .unwrap()
+    .replace("0310/2012", "0999/2012");
+    let input = tempfile::tempdir().unwrap();
+    let file = input.path().join("altbestand-0999.txt");
+    std::fs::write(&file, &text).unwrap();
+    let service = Service::start_prepared(drucksache::model::Clock::system(), |settings| {
+        let mut publisher = drucksache::publish::Publisher::open(settings).unwrap();
+        let outcome = publisher.import_legacy(&file, None).unwrap();
+        assert!(
+            matches!(outcome, drucksache::publish::LegacyOutcome::Imported(ref r) if r == "0999/2012"),
+            "{outcome:?}"
+        );
+    });
+
+    let papers = walk(&service, &format!("{BASE}/oparl/v1/body/1/paper")).await;
+    let paper = papers
+        .iter()
+        .find(|p| p["reference"] == "0999/2012")
+        .expect("the legacy paper is in OParl");
+    assert_eq!(paper["mainFile"]["mimeType"], "application/pdf");
+    let original = &paper["auxiliaryFile"][0];
+    let problems = oparl_problems(original);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let sha = drucksache::archive::sha512_hex(text.as_bytes());
+    assert_eq!(original["sha512Checksum"], sha.as_str());
+    assert_eq!(original["mimeType"], "text/plain");
+    assert_eq!(original["size"], text.len());
+    // The File object under its own id, and the bytes under its access URL.
+    let same = object(&service, original["id"].as_str().unwrap()).await;
+    assert_eq!(&same, original);
+    let served = service
+        .get(path(original["accessUrl"].as_str().unwrap()))
+        .await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.headers["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(served.body, text.as_bytes(), "the original, unchanged");
+
+    let page = service.get("/vorlagen/0999-2012").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let link = path(original["accessUrl"].as_str().unwrap());
+    assert!(html.contains("Altbestand"), "{html}");
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+
+    // A file id that is no original is not found.
+    let missing = service.get("/oparl/v1/file/original-999999").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let garbage = service.get("/oparl/v1/file/original-x").await;
+    assert_eq!(garbage.status, StatusCode::NOT_FOUND);
+}
