@@ -175,16 +175,7 @@ impl Archive {
         id: i64,
         today: Date,
     ) -> Result<Option<(PublicRendition, PublicPaper)>, ArchiveError> {
-        let paper_id: Option<i64> = self
-            .conn
-            .query_row("SELECT paper_id FROM renditions WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let Some(paper_id) = paper_id else {
-            return Ok(None);
-        };
-        let Some(paper) = self.public_paper_by_id(paper_id, today)? else {
+        let Some(paper) = self.public_paper_of("renditions", id, today)? else {
             return Ok(None);
         };
         let rendition = paper.renditions.iter().find(|r| r.id == id).cloned();
@@ -198,20 +189,32 @@ impl Archive {
         id: i64,
         today: Date,
     ) -> Result<Option<(OriginalFile, PublicPaper)>, ArchiveError> {
-        let paper_id: Option<i64> = self
-            .conn
-            .query_row("SELECT paper_id FROM originals WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let Some(paper_id) = paper_id else {
-            return Ok(None);
-        };
-        let Some(paper) = self.public_paper_by_id(paper_id, today)? else {
+        let Some(paper) = self.public_paper_of("originals", id, today)? else {
             return Ok(None);
         };
         let original = paper.originals.iter().find(|o| o.id == id).cloned();
         Ok(original.map(|o| (o, paper)))
+    }
+
+    /// The paper a row of `table` (`renditions`, `originals`) belongs to, if public on `today`.
+    fn public_paper_of(
+        &self,
+        table: &str,
+        id: i64,
+        today: Date,
+    ) -> Result<Option<PublicPaper>, ArchiveError> {
+        let paper_id: Option<i64> = self
+            .conn
+            .query_row(
+                &format!("SELECT paper_id FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match paper_id {
+            Some(paper_id) => self.public_paper_by_id(paper_id, today),
+            None => Ok(None),
+        }
     }
 
     /// The Gremien named in the Beratungsfolge or as deciding body of public papers, sorted.

@@ -5,12 +5,15 @@
 //!
 //! - `text.rs`: cleaning the text (Unicode, ligatures, page furniture, table cells);
 //! - `split.rs`: cutting it into sections at the printed labels;
-//! - `fields.rs`: reading each section into its field;
+//! - `fields.rs`: reading each section into its field (`closing.rs`: the financial box, the
+//!   signatures, the Verfügung; `markdown.rs`: items, paragraphs, headings and lists);
 //! - `review.rs`: the draft as a TOML record for review.
 //!
 //! This layer uses only `model`: it reads text and writes records, nothing else.
 
+mod closing;
 mod fields;
+mod markdown;
 mod review;
 mod split;
 mod text;

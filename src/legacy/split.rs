@@ -4,9 +4,9 @@
 
 use serde_json::{Value, json};
 
-use super::fields;
 use super::text::{Line, clean_lines, drop_furniture, squeeze_spaces};
 use super::{Draft, Field};
+use super::{closing, fields};
 
 /// The sections of a Vorlage, by the label that starts each one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,10 +114,10 @@ pub fn split(text: &str) -> Draft {
         draft.push(fields::summary(summary));
     }
     draft.push(fields::reasoning(part(Section::Reasoning)));
-    draft.push(fields::financial(part(Section::Financial)));
-    draft.push(fields::signatories(part(Section::Signatures)));
+    draft.push(closing::financial(part(Section::Financial)));
+    draft.push(closing::signatories(part(Section::Signatures)));
     draft.push(fields::attachments(part(Section::Attachments)));
-    draft.push(fields::routing(
+    draft.push(closing::routing(
         part(Section::Routing),
         draft.value("oeffentlich").and_then(Value::as_bool),
     ));

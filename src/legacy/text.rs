@@ -255,7 +255,7 @@ mod tests {
         let texts: Vec<String> = lines.into_iter().map(|l| l.text).collect();
         assert_eq!(
             texts,
-            ["Ende.", "", "", "", "STADT HAGEN", "Betreff:", "Seite zwei"]
+            ["Ende.", "", "", "STADT HAGEN", "Betreff:", "Seite zwei"]
         );
     }
 

@@ -534,20 +534,15 @@ pub async fn file(
         .map_err(|e| PageError::internal(&state, e.message))?
         .ok_or_else(|| PageError::not_found(&state))?;
     let bytes = read_stored(&state, &rendition.path, &rendition.sha512).await?;
+    let name = format!("vorlage-{}.pdf", paper.slug);
     let mut response = files::pdf(
         &headers,
         bytes,
         &rendition.sha512,
-        &format!("vorlage-{}.pdf", paper.slug),
+        &name,
         Caching::Immutable,
     );
-    if raw.as_deref().is_some_and(|q| q.contains("download")) {
-        let value = format!("attachment; filename=\"vorlage-{}.pdf\"", paper.slug);
-        response.headers_mut().insert(
-            header::CONTENT_DISPOSITION,
-            value.parse().expect("slugs are header-safe"),
-        );
-    }
+    offer_download(&mut response, raw.as_deref(), &name);
     Ok(response)
 }
 
@@ -575,14 +570,19 @@ pub async fn original(
         &original.media_type,
         Caching::Immutable,
     );
-    if raw.as_deref().is_some_and(|q| q.contains("download")) {
+    offer_download(&mut response, raw.as_deref(), &name);
+    Ok(response)
+}
+
+/// `?download` asks for the file to be saved as `name` (header-safe: made from a slug).
+fn offer_download(response: &mut Response, query: Option<&str>, name: &str) {
+    if query.is_some_and(|q| q.contains("download")) {
         let value = format!("attachment; filename=\"{name}\"");
         response.headers_mut().insert(
             header::CONTENT_DISPOSITION,
             value.parse().expect("slugs are header-safe"),
         );
     }
-    Ok(response)
 }
 
 /// The name an original is served under: from the paper's slug, never from the name it was
