@@ -157,6 +157,65 @@ pub(super) fn run(
     Ok(report)
 }
 
+/// Checks one file store against the table whose rows name its files (`renditions`,
+/// `originals`): every row's file present with its SHA-512, no file without a row, nothing
+/// else in the store, no unfinished write. Returns the rows and the files counted.
+fn check_store(
+    tx: &rusqlite::Transaction<'_>,
+    store: &FileStore,
+    table: &str,
+    dir: &str,
+    report: &mut CheckReport,
+) -> Result<(usize, usize), ArchiveError> {
+    let mut rows_seen = 0;
+    let mut referenced = HashSet::new();
+    {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT p.reference, r.sha512 FROM {table} r JOIN papers p ON p.id = r.paper_id
+             ORDER BY r.id"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            rows_seen += 1;
+            let reference: String = row.get(0)?;
+            let sha: String = row.get(1)?;
+            if referenced.insert(sha.clone())
+                && let Err(e) = store.read_verified(&sha)
+            {
+                report.problems.push(format!("{reference}: {e}"));
+            }
+        }
+    }
+    let listing = store.list()?;
+    for sha in &listing.files {
+        if !referenced.contains(sha) {
+            report.problems.push(format!(
+                "{}: stored file without a database row",
+                store.path(sha).display()
+            ));
+        }
+    }
+    for stray in &listing.strays {
+        report.problems.push(format!(
+            "{}: not a file of the store ({dir}/ holds only files named by their SHA-512)",
+            stray.display()
+        ));
+    }
+    // Marks of committed rows belong to writers finishing their write (or to a write the
+    // next opening completes); any other mark is a write that never got its row.
+    let unfinished = store
+        .marks()?
+        .into_iter()
+        .filter(|mark| !mark.sha512.as_ref().is_some_and(|s| referenced.contains(s)))
+        .count();
+    if unfinished > 0 {
+        report.problems.push(format!(
+            "{dir}/tmp/ holds {unfinished} unfinished write(s) without a database row"
+        ));
+    }
+    Ok((rows_seen, listing.files.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{produce, unnumbered};
@@ -258,63 +317,4 @@ mod tests {
         let err = archive.record("0001/2012").unwrap_err().to_string();
         assert!(err.contains("the stored record cannot be read"), "{err}");
     }
-}
-
-/// Checks one file store against the table whose rows name its files (`renditions`,
-/// `originals`): every row's file present with its SHA-512, no file without a row, nothing
-/// else in the store, no unfinished write. Returns the rows and the files counted.
-fn check_store(
-    tx: &rusqlite::Transaction<'_>,
-    store: &FileStore,
-    table: &str,
-    dir: &str,
-    report: &mut CheckReport,
-) -> Result<(usize, usize), ArchiveError> {
-    let mut rows_seen = 0;
-    let mut referenced = HashSet::new();
-    {
-        let mut stmt = tx.prepare(&format!(
-            "SELECT p.reference, r.sha512 FROM {table} r JOIN papers p ON p.id = r.paper_id
-             ORDER BY r.id"
-        ))?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            rows_seen += 1;
-            let reference: String = row.get(0)?;
-            let sha: String = row.get(1)?;
-            if referenced.insert(sha.clone())
-                && let Err(e) = store.read_verified(&sha)
-            {
-                report.problems.push(format!("{reference}: {e}"));
-            }
-        }
-    }
-    let listing = store.list()?;
-    for sha in &listing.files {
-        if !referenced.contains(sha) {
-            report.problems.push(format!(
-                "{}: stored file without a database row",
-                store.path(sha).display()
-            ));
-        }
-    }
-    for stray in &listing.strays {
-        report.problems.push(format!(
-            "{}: not a file of the store ({dir}/ holds only files named by their SHA-512)",
-            stray.display()
-        ));
-    }
-    // Marks of committed rows belong to writers finishing their write (or to a write the
-    // next opening completes); any other mark is a write that never got its row.
-    let unfinished = store
-        .marks()?
-        .into_iter()
-        .filter(|mark| !mark.sha512.as_ref().is_some_and(|s| referenced.contains(s)))
-        .count();
-    if unfinished > 0 {
-        report.problems.push(format!(
-            "{dir}/tmp/ holds {unfinished} unfinished write(s) without a database row"
-        ));
-    }
-    Ok((rows_seen, listing.files.len()))
 }
