@@ -41,11 +41,11 @@ pub enum Command {
     /// Validate records, give each its Drucksachennummer, render and store them in the archive
     /// (several records: all or nothing, numbered in the order given).
     New(NewArgs),
-    /// Import legacy papers (Altbestand) from text dumps (.txt, UTF-8) of an older system's
-    /// PDFs: each is split into a record; one read without doubt is archived with its own
-    /// Drucksachennummer, its original stored unchanged beside a fresh rendering; any other
-    /// goes to --review DIR as a TOML draft whose doubts are comments. --accept DIR archives
-    /// the reviewed drafts.
+    /// Import legacy papers (Altbestand) from an older system's PDFs (.pdf; text read by
+    /// poppler's pdftotext) or text dumps of them (.txt, UTF-8): each is split into a record;
+    /// one read without doubt is archived with its own Drucksachennummer, its original stored
+    /// unchanged beside a fresh rendering; any other goes to --review DIR as a TOML draft
+    /// whose doubts are comments. --accept DIR archives the reviewed drafts.
     Import(ImportArgs),
     /// Show one archived paper: metadata, status, stored PDFs with SHA-512, history.
     Show(ShowArgs),
@@ -199,7 +199,7 @@ pub struct NewArgs {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["files", "accept"])))]
 pub struct ImportArgs {
-    /// Text dumps of legacy papers (.txt, UTF-8).
+    /// Legacy papers: PDFs (.pdf) or text dumps (.txt, UTF-8).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Folder for the drafts that need a clerk's review (TOML, with a copy of the original).

@@ -43,8 +43,8 @@ pub fn cells(text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The cleaned lines of `text`: NFC, ligatures written out, soft hyphens and control
-/// characters removed, odd spaces made plain, each line trimmed (runs of spaces inside are
+/// The cleaned lines of `text`: NFC, ligatures written out, typographic hyphens made plain,
+/// soft hyphens and control characters removed, odd spaces made plain, each line trimmed (runs of spaces inside are
 /// kept: they separate cells), a form feed made a line break. Blank lines stay (they
 /// separate paragraphs).
 pub fn clean_lines(text: &str) -> Vec<Line> {
@@ -76,6 +76,9 @@ fn clean_line(raw: &str) -> String {
             '\u{FB03}' => out.push_str("ffi"),
             '\u{FB04}' => out.push_str("ffl"),
             '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            // The typographic hyphens (HYPHEN, NON-BREAKING HYPHEN) some producers print
+            // where a word breaks at a line end.
+            '\u{2010}' | '\u{2011}' => out.push('-'),
             '\u{00AD}' | '\u{200B}' | '\u{FEFF}' | '\u{200C}' | '\u{200D}' => {}
             '\u{00A0}' | '\u{2007}' | '\u{202F}' | '\u{2009}' | '\u{2002}' | '\u{2003}' => {
                 out.push(' ')
@@ -245,6 +248,14 @@ mod tests {
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["Öffentlich finden", "Münsterland"]);
         assert_eq!(lines[1].no, 2);
+    }
+
+    #[test]
+    fn a_word_broken_with_a_soft_and_a_typographic_hyphen_is_joined() {
+        // Chromium's PDFs: the soft hyphen stays in the text, the printed one is U+2010.
+        let lines = clean_lines("mit Unterstü\u{00AD}\u{2010}\ntzung des Integra\u{00AD}tionsrats");
+        let joined = join_paragraph(lines.iter().map(|l| l.text.as_str()));
+        assert_eq!(joined, "mit Unterstützung des Integrationsrats");
     }
 
     #[test]

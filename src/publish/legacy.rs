@@ -1,11 +1,12 @@
-//! Importing legacy papers (Altbestand): a text dump of an older system's Vorlage is split
-//! into a record (`crate::legacy`); a record read without doubt is validated and archived
+//! Importing legacy papers (Altbestand): a text dump or a PDF of an older system's Vorlage
+//! (its text extracted by `super::extract`) is split into a record (`crate::legacy`); a record read without doubt is validated and archived
 //! with its own Drucksachennummer, its original file stored unchanged beside the rendering
 //! made with the current templates; any other goes to the review folder as a TOML draft
 //! (with a copy of the original), from where `accept` archives it once a clerk has checked it.
 
 use std::path::{Path, PathBuf};
 
+use super::extract::{ExtractError, pdf_text};
 use super::{PublishError, Publisher};
 use crate::archive::{ArchiveError, Origin, Original, sha512_hex};
 use crate::legacy::{Draft, split};
@@ -38,10 +39,10 @@ pub enum LegacyError {
         "{path}: byte {offset} is not UTF-8 (legacy text must be UTF-8: convert it first, e.g. iconv -f windows-1252 -t utf-8)"
     )]
     NotUtf8 { path: String, offset: usize },
-    #[error(
-        "{path}: only text dumps (.txt) can be imported so far; extract the PDF's text first (pdftotext -layout)"
-    )]
+    #[error("{path}: only text dumps (.txt, UTF-8) and PDFs (.pdf) can be imported")]
     Unsupported { path: String },
+    #[error("{path}: {source}")]
+    Extract { path: String, source: ExtractError },
     #[error("{path}: cannot write the review draft: {source}")]
     Review {
         path: String,
@@ -57,7 +58,7 @@ impl Publisher {
         file: &Path,
         review: Option<&Path>,
     ) -> Result<LegacyOutcome, PublishError> {
-        let (name, bytes, text) = match read_text(file) {
+        let (name, bytes, text) = match read_original(file) {
             Ok(read) => read,
             Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
         };
@@ -130,13 +131,11 @@ impl Publisher {
                 draft.display()
             )));
         }
-        let Some(original) = original_beside(draft) else {
-            return Ok(LegacyOutcome::Refused(format!(
-                "{}: the copy of the original (same name, .txt) is missing beside the draft",
-                draft.display()
-            )));
+        let original = match original_beside(draft) {
+            Ok(original) => original,
+            Err(why) => return Ok(LegacyOutcome::Refused(why)),
         };
-        let (name, bytes, _) = match read_text(&original) {
+        let (name, bytes, _) = match read_original(&original) {
             Ok(read) => read,
             Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
         };
@@ -151,9 +150,14 @@ impl Publisher {
     ) -> Result<LegacyOutcome, PublishError> {
         let sha512 = sha512_hex(&bytes);
         let reference = paper.reference.clone().unwrap_or_default();
+        let media_type = if is_pdf_name(name) {
+            "application/pdf"
+        } else {
+            "text/plain; charset=utf-8"
+        };
         let original = Original {
             file_name: name.to_string(),
-            media_type: "text/plain; charset=utf-8".into(),
+            media_type: media_type.into(),
             bytes,
         };
         let outcome = match self.create_from(paper, Origin::Legacy(original)) {
@@ -173,17 +177,16 @@ impl Publisher {
     }
 }
 
-/// The file's name (no folders), bytes and text.
-fn read_text(file: &Path) -> Result<(String, Vec<u8>, String), LegacyError> {
+/// The file's name (no folders), bytes and text: a text dump as it is, a PDF's text as
+/// extracted.
+fn read_original(file: &Path) -> Result<(String, Vec<u8>, String), LegacyError> {
     let path = file.display().to_string();
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.clone());
-    if !file
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
-    {
+    let pdf = is_pdf_name(&name);
+    if !pdf && !has_extension(&name, "txt") {
         return Err(LegacyError::Unsupported { path });
     }
     let size = std::fs::metadata(file)
@@ -199,6 +202,12 @@ fn read_text(file: &Path) -> Result<(String, Vec<u8>, String), LegacyError> {
         path: path.clone(),
         source,
     })?;
+    if pdf {
+        return match pdf_text(file, &bytes) {
+            Ok(text) => Ok((name, bytes, text)),
+            Err(source) => Err(LegacyError::Extract { path, source }),
+        };
+    }
     let text = match std::str::from_utf8(&bytes) {
         Ok(text) => text.to_string(),
         Err(e) => {
@@ -209,6 +218,19 @@ fn read_text(file: &Path) -> Result<(String, Vec<u8>, String), LegacyError> {
         }
     };
     Ok((name, bytes, text))
+}
+
+/// The kinds of original a legacy file may be, by the extension of its name.
+const EXTENSIONS: [&str; 2] = ["txt", "pdf"];
+
+fn has_extension(name: &str, extension: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+}
+
+fn is_pdf_name(name: &str) -> bool {
+    has_extension(name, "pdf")
 }
 
 /// The draft as a paper that may be archived: valid, and with its own reference. Otherwise
@@ -262,8 +284,27 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The original's copy beside a draft: the same stem with `.txt`.
-fn original_beside(draft: &Path) -> Option<PathBuf> {
-    let copy = draft.with_extension("txt");
-    copy.is_file().then_some(copy)
+/// The original's copy beside a draft: the same stem with `.txt` or `.pdf`, exactly one.
+fn original_beside(draft: &Path) -> Result<PathBuf, String> {
+    let copies: Vec<PathBuf> = EXTENSIONS
+        .iter()
+        .map(|e| draft.with_extension(e))
+        .filter(|p| p.is_file())
+        .collect();
+    match copies.as_slice() {
+        [copy] => Ok(copy.clone()),
+        [] => Err(format!(
+            "{}: the copy of the original (same name, .txt or .pdf) is missing beside the draft",
+            draft.display()
+        )),
+        _ => Err(format!(
+            "{}: two originals beside the draft ({}): remove the one that does not belong to it",
+            draft.display(),
+            copies
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }

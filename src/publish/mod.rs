@@ -12,6 +12,7 @@
 //! - `rerender.rs`: re-rendering archived papers with the current templates, checked and
 //!   resumable.
 
+mod extract;
 mod import;
 mod index;
 mod legacy;
