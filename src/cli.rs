@@ -47,6 +47,12 @@ pub enum Command {
     /// unchanged beside a fresh rendering; any other goes to --review DIR as a TOML draft
     /// whose doubts are comments. --accept DIR archives the reviewed drafts.
     Import(ImportArgs),
+    /// Harvest the papers of another council system over OParl 1.0/1.1 (SessionNet, ALLRIS,
+    /// SD.NET, …): every body's paper list page by page; each paper's metadata and main file
+    /// (PDF, checked against its checksum) become a record, archived when certain, else a
+    /// draft for --review DIR. Killed or stopped, the same command continues after the last
+    /// complete page; a later run asks only for papers changed since the last complete one.
+    Harvest(HarvestArgs),
     /// Show one archived paper: metadata, status, stored PDFs with SHA-512, history.
     Show(ShowArgs),
     /// List the archived papers, oldest first.
@@ -208,6 +214,41 @@ pub struct ImportArgs {
     /// Archive the reviewed drafts in this folder.
     #[arg(long, value_name = "DIR")]
     pub accept: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HarvestArgs {
+    /// The other system's OParl System address, e.g. https://ris.example.de/oparl/v1/system.
+    #[arg(value_name = "SYSTEM_URL")]
+    pub system_url: String,
+    /// Only this body (its OParl id); all bodies of the system without it.
+    #[arg(long, value_name = "ID")]
+    pub body: Option<String>,
+    /// Only papers modified since this time (2024-01-31T00:00:00+01:00); without it, those
+    /// changed since the last complete run (less --overlap), the first time all.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub since: Option<String>,
+    /// Folder for the drafts that need a clerk's review (then `drucksache import --accept`).
+    #[arg(long, value_name = "DIR")]
+    pub review: Option<PathBuf>,
+    /// Requests per second to one host.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub rate: u32,
+    /// Seconds one request may take.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Retries of a request that timed out, could not connect or got a 5xx or 429.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub retries: usize,
+    /// Milliseconds before the first retry (doubled for each further one, at most a minute).
+    #[arg(long, default_value_t = 500, value_name = "MS")]
+    pub backoff: u64,
+    /// Seconds before the last complete run's start from which a later run asks for changes.
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+    pub overlap: i64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@
 use crate::archive::{ArchiveError, DbError, StoreError};
 use crate::config::ConfigError;
 use crate::model::{InputError, SchemeError};
-use crate::publish::PublishError;
+use crate::publish::{HarvestError, PublishError};
 use crate::render::RenderError;
 use crate::search::SearchError;
 use crate::sign::SignError;
@@ -202,6 +202,14 @@ impl ErrorCode for PublishError {
             PublishError::Render(e) => e.code(),
             PublishError::Sign(e) => e.code(),
             PublishError::Search(e) => e.code(),
+            PublishError::Harvest(e) => Some(match e {
+                HarvestError::Fetch(_)
+                | HarvestError::Oparl(_)
+                | HarvestError::NotASystem { .. } => Code::Unavailable,
+                HarvestError::NoSuchBody { .. } | HarvestError::BadSince(_) => {
+                    Code::InvalidParameter
+                }
+            }),
         }
     }
 }

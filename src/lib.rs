@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod harvest;
 pub mod legacy;
 pub mod model;
 pub mod publish;

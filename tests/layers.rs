@@ -24,6 +24,7 @@ enum Forbidden {
 const LAYERS: &[(&str, Forbidden)] = &[
     ("model",   Forbidden::AllButItself),
     ("legacy",  Forbidden::These(&["archive", "search", "render", "sign", "config", "server", "commands", "publish", "error", "demo"])),
+    ("harvest", Forbidden::These(&["archive", "search", "render", "sign", "config", "server", "commands", "publish", "error", "demo"])),
     ("archive", Forbidden::These(&["render", "sign", "search", "config", "server", "commands", "publish", "error"])),
     ("search",  Forbidden::These(&["archive", "server", "commands", "publish", "config", "error"])),
     ("render",  Forbidden::These(&["archive", "server", "commands", "publish", "config", "error"])),

@@ -8,12 +8,13 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::allocate::{Number, assign};
 use super::db::published_from_column;
+use super::harvest::{is_harvested, record_harvested};
 use super::hooks::test_pause;
 use super::read::original_reference;
 use super::store::{FileStore, Staged, Staging};
 use super::{
-    Archive, ArchiveError, BoxError, Created, Origin, Produced, canonical_json, now, settle_all,
-    sha512_hex,
+    Archive, ArchiveError, BoxError, Created, Origin, Original, Produced, canonical_json, now,
+    settle_all, sha512_hex,
 };
 use crate::model::{Paper, slug};
 
@@ -56,7 +57,8 @@ impl Archive {
         for (index, (mut paper, origin)) in items.into_iter().enumerate() {
             let row = (|| {
                 if let Origin::Legacy(original) = &origin
-                    && original_reference(&tx, &sha512_hex(&original.bytes))?.is_some()
+                    && (original_reference(&tx, &sha512_hex(&original.bytes))?.is_some()
+                        || is_harvested(&tx, original.harvested.as_ref())?)
                 {
                     return Ok(None);
                 }
@@ -321,6 +323,12 @@ fn insert_paper(
     };
     tx.prepare_cached("INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![paper_id, now, event, detail])?;
+    if let Origin::Legacy(Original {
+        harvested: Some(h), ..
+    }) = origin
+    {
+        record_harvested(tx, h, paper_id)?;
+    }
     if let Origin::Import { path, file_sha512 } = origin {
         tx.prepare_cached("INSERT INTO imports (path, file_sha512, paper_id) VALUES (?1, ?2, ?3)")?
             .execute(params![path, file_sha512, paper_id])?;

@@ -17,7 +17,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The migrations, in order; the database's `user_version` counts how many have run. Each is
 /// SQL, and for migration 4 also the Rust that fills the columns it adds, then more SQL.
-const MIGRATIONS: [&str; 8] = [
+const MIGRATIONS: [&str; 9] = [
     r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
@@ -191,6 +191,39 @@ CREATE TRIGGER originals_keep BEFORE DELETE ON originals
 BEGIN SELECT RAISE(ABORT, 'originals are never deleted'); END;
 CREATE TRIGGER originals_fixed BEFORE UPDATE ON originals
 BEGIN SELECT RAISE(ABORT, 'originals never change'); END;
+"#,
+    r#"
+-- 9: harvesting another council system over OParl. One row per (system, body) paper list:
+-- the run in progress (the list page to fetch next, the run's modified_since and start; all
+-- NULL between runs) and the start of the last run that went through the whole list (the
+-- next run asks for what changed since then, less an overlap).
+CREATE TABLE harvest_lists (
+    system_url      TEXT NOT NULL,
+    body_id         TEXT NOT NULL,
+    next_page       TEXT,
+    run_since       TEXT,
+    run_started_at  TEXT,
+    done_started_at TEXT,
+    PRIMARY KEY (system_url, body_id)
+);
+-- Every OParl Paper the harvest has met, by the other system's id: archived (with its paper,
+-- written in the transaction that archives it), or pending: in review, or failed (retried by
+-- the next run). `modified` is the Paper's as the other system last sent it.
+CREATE TABLE harvested (
+    system_url TEXT NOT NULL,
+    oparl_id   TEXT NOT NULL,
+    paper_id   INTEGER REFERENCES papers (id),
+    modified   TEXT,
+    state      TEXT NOT NULL CHECK (state IN ('archived', 'review', 'failed')),
+    reason     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (system_url, oparl_id),
+    CHECK ((state = 'archived') = (paper_id IS NOT NULL))
+);
+CREATE TRIGGER harvested_paper_fixed BEFORE UPDATE OF paper_id, state ON harvested
+    WHEN OLD.paper_id IS NOT NULL AND NEW.paper_id IS NOT OLD.paper_id
+BEGIN SELECT RAISE(ABORT, 'a harvested paper stays the paper it was archived as'); END;
+CREATE TRIGGER harvested_keep BEFORE DELETE ON harvested WHEN OLD.paper_id IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a harvested paper''s origin is never deleted'); END;
 "#,
 ];
 

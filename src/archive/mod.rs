@@ -22,6 +22,7 @@ mod backup;
 mod check;
 mod create;
 mod db;
+mod harvest;
 mod hooks;
 mod public;
 mod read;
@@ -37,6 +38,7 @@ use serde::Serialize;
 use crate::model::{Numbering, Paper};
 pub use check::CheckReport;
 pub use db::{DbError, SCHEMA_VERSION};
+pub use harvest::{HarvestPending, KnownPaper, ListState, RunState};
 pub(crate) use hooks::test_pause;
 pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition};
 pub use read::{Event, ListFilter, OriginalFile, PaperDetails, Rendition, Summary};
@@ -167,6 +169,19 @@ pub struct Original {
     /// `text/plain; charset=utf-8` or `application/pdf`.
     pub media_type: String,
     pub bytes: Vec<u8>,
+    /// Where a harvest found it; `None` for a file given to `drucksache import`.
+    pub harvested: Option<Harvested>,
+}
+
+/// The paper of another system (OParl) a legacy paper was harvested from.
+#[derive(Debug, Clone)]
+pub struct Harvested {
+    /// The other system's OParl System address.
+    pub system_url: String,
+    /// The OParl Paper's `id`.
+    pub oparl_id: String,
+    /// The Paper's `modified`, as sent.
+    pub modified: Option<String>,
 }
 
 impl std::fmt::Debug for Original {
@@ -175,6 +190,7 @@ impl std::fmt::Debug for Original {
             .field("file_name", &self.file_name)
             .field("media_type", &self.media_type)
             .field("size", &self.bytes.len())
+            .field("harvested", &self.harvested)
             .finish()
     }
 }

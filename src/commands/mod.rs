@@ -3,6 +3,7 @@
 //! One file per subcommand (or group of subcommands); this one dispatches.
 
 mod archive;
+mod harvest;
 mod import;
 mod render;
 mod rerender;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Render(args) => render::run(&settings, &args),
         Command::New(args) => archive::new(&settings, &args),
         Command::Import(args) => import::import(&settings, &args),
+        Command::Harvest(args) => harvest::harvest(&settings, &args),
         Command::Show(args) => archive::show(&settings, &args),
         Command::List(args) => archive::list(&settings, &args),
         Command::Export(args) => archive::export(&settings, &args),
@@ -58,6 +60,8 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
             Some(Code::InvalidParameter)
         } else if cause.is::<InvalidInputs>() || cause.is::<import::Refused>() {
             Some(Code::InvalidPaper)
+        } else if cause.is::<harvest::Incomplete>() {
+            Some(Code::Unavailable)
         } else {
             None
         }

@@ -40,6 +40,8 @@ pub struct Field {
 #[derive(Debug, Default, Clone)]
 pub struct Draft {
     fields: Vec<Field>,
+    /// The keys whose values another system gave (OParl metadata) rather than the text.
+    given: Vec<&'static str>,
 }
 
 impl Draft {
@@ -48,6 +50,38 @@ impl Draft {
         if !field.value.is_null() {
             self.fields.push(field);
         }
+    }
+
+    /// Sets a field to a value another system gave (a harvest's OParl metadata): certain, in
+    /// place of what the text said. Where the text had another value the field is in doubt,
+    /// saying both (one of the two is wrong, and a clerk should know which).
+    pub fn set_given(&mut self, key: &'static str, value: Value) {
+        let doubt = match self.field(key) {
+            Some(f) if f.doubt.is_none() && f.lines.is_some() && f.value != value => Some(format!(
+                "das andere System sagt {}, der Text {}",
+                short(&value),
+                short(&f.value)
+            )),
+            _ => None,
+        };
+        let field = Field {
+            key,
+            value,
+            lines: None,
+            doubt,
+        };
+        match self.fields.iter_mut().find(|f| f.key == key) {
+            Some(old) => *old = field,
+            None => self.fields.push(field),
+        }
+        if !self.given.contains(&key) {
+            self.given.push(key);
+        }
+    }
+
+    /// True when the field's value came from another system (see [`Draft::set_given`]).
+    pub fn is_given(&self, key: &str) -> bool {
+        self.given.contains(&key)
     }
 
     pub fn fields(&self) -> &[Field] {
@@ -110,5 +144,15 @@ impl Draft {
     /// `original` names the file it was split from.
     pub fn review_toml(&self, original: &str, original_sha512: &str) -> String {
         review::toml(self, original, original_sha512)
+    }
+}
+
+/// A value on one line, for a doubt (`"0310/2012"`, `[…]` for long ones).
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
     }
 }

@@ -35,6 +35,9 @@ pub fn toml(draft: &Draft, original: &str, original_sha512: &str) -> String {
             writeln!(out, "# UNSICHER: {}", one_line(why)).unwrap();
         }
         match field.lines {
+            None if draft.is_given(field.key) => {
+                writeln!(out, "# aus den OParl-Daten des anderen Systems").unwrap()
+            }
             Some((a, b)) if a == b => writeln!(out, "# aus Zeile {a}").unwrap(),
             Some((a, b)) => writeln!(out, "# aus Zeile {a}–{b}").unwrap(),
             None => writeln!(out, "# nicht im Text gefunden: bitte eintragen").unwrap(),

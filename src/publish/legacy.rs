@@ -159,6 +159,7 @@ impl Publisher {
             file_name: name.to_string(),
             media_type: media_type.into(),
             bytes,
+            harvested: None,
         };
         let outcome = match self.create_from(paper, Origin::Legacy(original)) {
             Ok(Some(created)) => LegacyOutcome::Imported(created.reference),
@@ -235,7 +236,7 @@ fn is_pdf_name(name: &str) -> bool {
 
 /// The draft as a paper that may be archived: valid, and with its own reference. Otherwise
 /// the problems as (field path, message).
-fn checked_paper(draft: &Draft, name: &str) -> Result<Paper, Vec<(String, String)>> {
+pub(super) fn checked_paper(draft: &Draft, name: &str) -> Result<Paper, Vec<(String, String)>> {
     match draft.paper(name) {
         Ok(paper) if paper.reference.is_some() => Ok(paper),
         Ok(_) => Err(vec![("drucksachennummer".into(), "not found".into())]),
@@ -248,7 +249,7 @@ fn checked_paper(draft: &Draft, name: &str) -> Result<Paper, Vec<(String, String
 
 /// Writes `<review>/<stem>.toml` and the copy `<review>/<name>`, each atomically; an
 /// existing draft of the same name is left alone (the clerk may be editing it).
-fn write_review(
+pub(super) fn write_review(
     review: &Path,
     name: &str,
     bytes: &[u8],

@@ -9,10 +9,12 @@
 //!   comparing both for `check`;
 //! - `import.rs`: the tracked records under `papers/` that the database does not have yet;
 //! - `legacy.rs`: legacy papers (Altbestand) from text dumps, archived or sent to review;
+//! - `harvest.rs`: harvesting another council system over OParl, page by page with checkpoints;
 //! - `rerender.rs`: re-rendering archived papers with the current templates, checked and
 //!   resumable.
 
 mod extract;
+mod harvest;
 mod import;
 mod index;
 mod legacy;
@@ -27,6 +29,7 @@ use crate::model::{Clock, Paper};
 use crate::render::Renderer;
 use crate::search::SearchError;
 use crate::sign::{SignError, Signer};
+pub use harvest::{HarvestError, HarvestOptions, HarvestReport};
 pub use import::{ImportReport, record_files};
 pub use index::index_problems;
 pub use legacy::{LegacyError, LegacyOutcome};
@@ -152,4 +155,6 @@ pub enum PublishError {
     Sign(#[from] SignError),
     #[error(transparent)]
     Search(#[from] SearchError),
+    #[error(transparent)]
+    Harvest(#[from] HarvestError),
 }
