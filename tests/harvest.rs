@@ -649,3 +649,47 @@ fn a_harvest_killed_mid_run_and_run_again_gives_the_archive_of_one_clean_run() {
     assert_eq!(harvested(&killed), want);
     killed.assert_check();
 }
+
+#[test]
+fn bad_arguments_and_an_unreachable_system_are_refused_with_a_clear_message_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = start(dir.path(), Duration::ZERO);
+    let archive = TempArchive::new(None);
+    let review = dir.path().join("pruefung");
+    let since = harvest(&archive, &server, &review, &["--since", "gestern"]);
+    assert_eq!(since.code, 2, "{}", since.stderr);
+    assert!(
+        since.stderr.contains("--since gestern: not a date-time"),
+        "{}",
+        since.stderr
+    );
+    let body = harvest(
+        &archive,
+        &server,
+        &review,
+        &["--body", "http://nirgends/body/9"],
+    );
+    assert_eq!(body.code, 2, "{}", body.stderr);
+    assert!(
+        body.stderr.contains(
+            "--body http://nirgends/body/9: the system has no such body (it has: http://127.0.0.1:"
+        ),
+        "{}",
+        body.stderr
+    );
+    // A port nobody listens on (bound, then closed).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{closed}/oparl/system");
+    let gone = archive.run(&["harvest", &url, "--retries", "1", "--backoff", "10"]);
+    assert_eq!(gone.code, 1, "{}", gone.stderr);
+    assert!(
+        gone.stderr.contains(&format!("{url}: cannot connect")),
+        "{}",
+        gone.stderr
+    );
+    assert!(harvested(&archive).is_empty());
+    assert!(!review.exists());
+}

@@ -137,7 +137,7 @@ impl Client {
             match result {
                 Err(e) if e.is_transient() => match backoff.next() {
                     Some(pause) => {
-                        let pause = retry_after.map_or(pause, |asked| asked.max(pause));
+                        let pause = pause_before_retry(pause, retry_after);
                         tracing::info!("{e}; trying again in {} ms", pause.as_millis());
                         std::thread::sleep(pause);
                     }
@@ -169,8 +169,7 @@ impl Client {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
+            .and_then(retry_after);
         if !response.status().is_success() {
             let error = FetchError::Status {
                 url: url.into(),
@@ -238,6 +237,28 @@ impl Client {
     }
 }
 
+/// The pause a `Retry-After` header asks for: seconds, or an HTTP date (from `now`); at most
+/// [`MAX_RETRY_AFTER`].
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER));
+    }
+    let format = time::format_description::well_known::Rfc2822;
+    let at = time::OffsetDateTime::parse(value, &format).ok()?;
+    let wait = at - time::OffsetDateTime::now_utc();
+    Some(
+        Duration::try_from(wait)
+            .unwrap_or_default()
+            .min(MAX_RETRY_AFTER),
+    )
+}
+
+/// The pause before a retry: the backoff's, or longer when the server asked for longer.
+fn pause_before_retry(backoff: Duration, asked: Option<Duration>) -> Duration {
+    asked.map_or(backoff, |asked| asked.max(backoff))
+}
+
 /// The innermost cause of an error ("Connection refused (os error 111)").
 fn innermost(e: &dyn std::error::Error) -> String {
     let mut cause = e;
@@ -270,6 +291,21 @@ mod tests {
             .is_transient()
         );
         assert!(!FetchError::BadUrl { url: "u".into() }.is_transient());
+    }
+
+    #[test]
+    fn a_retry_waits_at_least_as_long_as_the_server_asked() {
+        assert_eq!(retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after(" 86400 "), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("bald"), None);
+        let ms = Duration::from_millis;
+        assert_eq!(pause_before_retry(ms(500), Some(ms(2000))), ms(2000));
+        assert_eq!(pause_before_retry(ms(500), Some(ms(100))), ms(500));
+        assert_eq!(pause_before_retry(ms(500), None), ms(500));
     }
 
     #[test]
