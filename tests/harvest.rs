@@ -516,6 +516,33 @@ fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_n
             e.reference
         );
     }
+    // Each archived paper records which fields came from OParl; the rest came from its text.
+    let conn =
+        rusqlite::Connection::open(archive.path().join(drucksache::archive::DB_FILE)).unwrap();
+    let fields: String = conn
+        .query_row(
+            "SELECT h.oparl_fields FROM harvested h JOIN papers p ON p.id = h.paper_id
+             WHERE p.reference = ?1",
+            [&new[0]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let fields: Vec<String> = serde_json::from_str(&fields).unwrap();
+    for key in [
+        "oeffentlich",
+        "art",
+        "drucksachennummer",
+        "datum",
+        "betreff",
+        "amt",
+        "beratungsfolge",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == key),
+            "{key} from OParl: {fields:?}"
+        );
+    }
+    assert!(!fields.iter().any(|f| f == "begruendung"), "{fields:?}");
     // The rest waits in the review folder with its draft, which names where its values came from.
     for why in &review_list {
         let draft = why

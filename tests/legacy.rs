@@ -290,6 +290,66 @@ mod import {
         archive.assert_check();
     }
 
+    /// Two originals of one name but for the extension (`a.txt`, `a.pdf`) each get their
+    /// own draft; the same original again leaves its draft alone (a clerk may be editing it).
+    #[test]
+    fn two_originals_with_one_stem_get_two_drafts_and_a_draft_is_never_overwritten() {
+        if !super::common::have("pdftotext") {
+            return;
+        }
+        let archive = TempArchive::new(None);
+        let input = tempfile::tempdir().unwrap();
+        let review = input.path().join("pruefung");
+        let pdf = std::fs::read(super::fixture_path("hagen-0310-2012-chromium.pdf")).unwrap();
+        let pdf_file = input.path().join("vorlage.pdf");
+        std::fs::write(&pdf_file, &pdf).unwrap();
+        let text = seed_text().replace(
+            "Integrationskonzept für",
+            "Integrationskonzept (Entwurf) für",
+        );
+        let text = text.replace(
+            "Kultur- und Weiterbildungsausschuss",
+            "Kultur- und Weiterbildungsausschuss\n  31.02.2012",
+        );
+        let txt_file = write(input.path(), "vorlage.txt", &text);
+        let run = |file: &Path| {
+            archive.run(&[
+                "import",
+                file.to_str().unwrap(),
+                "--review",
+                review.to_str().unwrap(),
+            ])
+        };
+        let first = run(&txt_file);
+        assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+        let second = run(&pdf_file);
+        assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+        let mut drafts: Vec<String> = std::fs::read_dir(&review)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        drafts.sort();
+        assert_eq!(
+            drafts,
+            [
+                "vorlage-2.pdf",
+                "vorlage-2.toml",
+                "vorlage.toml",
+                "vorlage.txt"
+            ],
+            "{}",
+            second.stdout
+        );
+        assert_eq!(std::fs::read(review.join("vorlage-2.pdf")).unwrap(), pdf);
+        let edited = review.join("vorlage.toml");
+        std::fs::write(&edited, "# bearbeitet\n").unwrap();
+        let again = run(&txt_file);
+        assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+        assert!(again.stdout.contains("vorlage.toml"), "{}", again.stdout);
+        assert_eq!(std::fs::read_to_string(&edited).unwrap(), "# bearbeitet\n");
+        assert_eq!(std::fs::read_dir(&review).unwrap().count(), 4);
+    }
+
     #[test]
     fn unreadable_files_are_refused_and_change_nothing() {
         let archive = TempArchive::new(None);

@@ -216,6 +216,9 @@ CREATE TABLE harvested (
     modified   TEXT,
     state      TEXT NOT NULL CHECK (state IN ('archived', 'review', 'failed')),
     reason     TEXT NOT NULL DEFAULT '',
+    -- The record keys an archived paper took from OParl (a JSON array); the rest came
+    -- from its text.
+    oparl_fields TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (system_url, oparl_id),
     CHECK ((state = 'archived') = (paper_id IS NOT NULL))
 );

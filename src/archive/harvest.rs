@@ -212,12 +212,18 @@ pub(super) fn record_harvested(
     paper_id: i64,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO harvested (system_url, oparl_id, paper_id, modified, state, reason)
-         VALUES (?1, ?2, ?3, ?4, 'archived', '')
+        "INSERT INTO harvested (system_url, oparl_id, paper_id, modified, state, reason, oparl_fields)
+         VALUES (?1, ?2, ?3, ?4, 'archived', '', ?5)
          ON CONFLICT (system_url, oparl_id) DO UPDATE
          SET paper_id = excluded.paper_id, modified = excluded.modified, state = 'archived',
-             reason = ''",
+             reason = '', oparl_fields = excluded.oparl_fields",
     )?
-    .execute(params![h.system_url, h.oparl_id, paper_id, h.modified])?;
+    .execute(params![
+        h.system_url,
+        h.oparl_id,
+        paper_id,
+        h.modified,
+        serde_json::to_string(&h.oparl_fields).expect("strings serialize")
+    ])?;
     Ok(())
 }

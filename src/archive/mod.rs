@@ -182,6 +182,8 @@ pub struct Harvested {
     pub oparl_id: String,
     /// The Paper's `modified`, as sent.
     pub modified: Option<String>,
+    /// The record keys whose values came from OParl (the rest came from the file's text).
+    pub oparl_fields: Vec<String>,
 }
 
 impl std::fmt::Debug for Original {

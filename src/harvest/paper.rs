@@ -120,7 +120,29 @@ pub fn kind_of(paper_type: &str) -> Option<&'static str> {
 pub struct Step {
     pub day: Option<String>,
     pub body: Option<String>,
+    /// `authoritative`: the body decides.
     pub authoritative: bool,
+    /// `role`, as the other system writes it ("Vorberatung", "beschließend", …).
+    pub role: Option<String>,
+}
+
+impl Step {
+    /// The record's Rolle: from `role` ("…entsch…"/"…beschl…", "…vorber…", "…kenntnis…"),
+    /// else `entscheidung` for an authoritative step, else none.
+    pub fn rolle(&self) -> Option<&'static str> {
+        let role = self.role.as_deref().unwrap_or_default().to_lowercase();
+        if role.contains("entsch") || role.contains("beschl") {
+            Some("entscheidung")
+        } else if role.contains("vorber") {
+            Some("vorberatung")
+        } else if role.contains("kenntnis") {
+            Some("kenntnisnahme")
+        } else if self.authoritative {
+            Some("entscheidung")
+        } else {
+            None
+        }
+    }
 }
 
 /// The Amt of an organization's name and short name: "55 Fachbereich Jugend und Soziales",
@@ -169,11 +191,17 @@ pub fn draft(meta: &PaperMeta, steps: &[Step], amt: Option<Value>, from_text: Dr
     }
     let complete: Option<Vec<Value>> = steps
         .iter()
-        .map(|s| Some(json!({"datum": s.day.as_ref()?, "gremium": s.body.as_ref()?})))
+        .map(|s| {
+            let mut step = json!({"datum": s.day.as_ref()?, "gremium": s.body.as_ref()?});
+            if let Some(rolle) = s.rolle() {
+                step["rolle"] = json!(rolle);
+            }
+            Some(step)
+        })
         .collect();
     if let Some(mut steps_json) = complete.filter(|s| !s.is_empty()) {
         steps_json.sort_by(|a, b| a["datum"].as_str().cmp(&b["datum"].as_str()));
-        // OParl has no Rolle a record can use; the text's, where both agree on the steps.
+        // The text's Rolle where both agree on the steps (OParl's role is free text).
         if let Some(Value::Array(read)) = draft.value("beratungsfolge")
             && read.len() == steps_json.len()
             && read
@@ -241,6 +269,30 @@ mod tests {
     }
 
     #[test]
+    fn roles_are_read_from_the_words_vendors_use() {
+        let step = |role: Option<&str>, authoritative| Step {
+            day: None,
+            body: None,
+            authoritative,
+            role: role.map(str::to_string),
+        };
+        assert_eq!(
+            step(Some("Vorberatung"), false).rolle(),
+            Some("vorberatung")
+        );
+        assert_eq!(
+            step(Some("beschließend"), false).rolle(),
+            Some("entscheidung")
+        );
+        assert_eq!(
+            step(Some("Zur Kenntnisnahme"), false).rolle(),
+            Some("kenntnisnahme")
+        );
+        assert_eq!(step(None, true).rolle(), Some("entscheidung"));
+        assert_eq!(step(Some("Anhörung"), false).rolle(), None);
+    }
+
+    #[test]
     fn departments_need_their_number() {
         assert_eq!(
             department("55 Fachbereich Jugend und Soziales", None),
@@ -264,6 +316,7 @@ mod tests {
             day: Some("2012-05-08".into()),
             body: Some("Integrationsrat".into()),
             authoritative: false,
+            role: None,
         }];
         let d = draft(&meta, &steps, None, text);
         assert_eq!(d.value("drucksachennummer"), Some(&json!("0310/2012")));
@@ -287,6 +340,7 @@ mod tests {
             day: None,
             body: Some("Rat".into()),
             authoritative: true,
+            role: None,
         }];
         let d = draft(&meta, &steps, None, crate::legacy::split(""));
         assert!(!d.is_given("beratungsfolge"));

@@ -276,6 +276,7 @@ impl Publisher {
             system_url: run.options.system_url.clone(),
             oparl_id: meta.id.clone(),
             modified: meta.modified.clone(),
+            oparl_fields: Vec::new(),
         };
         let known = self.archive.harvested(&source.system_url, &meta.id)?;
         match known {
@@ -355,7 +356,10 @@ impl Publisher {
                     file_name: file.file_name.clone(),
                     media_type: "application/pdf".into(),
                     bytes: bytes.clone(),
-                    harvested: Some(source.clone()),
+                    harvested: Some(Harvested {
+                        oparl_fields: given.iter().map(|f| f.key.to_string()).collect(),
+                        ..source.clone()
+                    }),
                 };
                 match self.create_from(paper, Origin::Legacy(original)) {
                     Ok(Some(created)) => {
@@ -485,6 +489,7 @@ impl Run<'_> {
                 day,
                 body,
                 authoritative: c.authoritative,
+                role: c.role.clone(),
             });
         }
         steps

@@ -247,8 +247,10 @@ pub(super) fn checked_paper(draft: &Draft, name: &str) -> Result<Paper, Vec<(Str
     }
 }
 
-/// Writes `<review>/<stem>.toml` and the copy `<review>/<name>`, each atomically; an
-/// existing draft of the same name is left alone (the clerk may be editing it).
+/// Writes `<review>/<stem>.toml` and the copy `<review>/<name>`, each atomically. A draft of
+/// the same original (the copy beside it has the same bytes) is left alone: the clerk may be
+/// editing it. Another original of the same stem (`a.txt`, then `a.pdf`) gets `<stem>-2`,
+/// `-3`, …, draft and copy alike.
 pub(super) fn write_review(
     review: &Path,
     name: &str,
@@ -260,20 +262,48 @@ pub(super) fn write_review(
         move |source| LegacyError::Review { path, source }
     };
     std::fs::create_dir_all(review).map_err(err(review))?;
-    let stem = Path::new(name)
+    let named = Path::new(name);
+    let stem = named
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| name.to_string());
-    let toml_path = review.join(format!("{stem}.toml"));
-    let copy_path = review.join(name);
-    if toml_path.exists() {
+    let extension = named
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    for n in 1..=MAX_SAME_STEM {
+        let stem = if n == 1 {
+            stem.clone()
+        } else {
+            format!("{stem}-{n}")
+        };
+        let toml_path = review.join(format!("{stem}.toml"));
+        let copy_path = review.join(format!("{stem}{extension}"));
+        if toml_path.exists() {
+            if std::fs::read(&copy_path).is_ok_and(|copy| copy == bytes) {
+                return Ok(toml_path);
+            }
+            continue;
+        }
+        let copy_name = copy_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = draft.review_toml(&copy_name, &sha512_hex(bytes));
+        write_new(&copy_path, bytes).map_err(err(&copy_path))?;
+        write_new(&toml_path, text.as_bytes()).map_err(err(&toml_path))?;
         return Ok(toml_path);
     }
-    let text = draft.review_toml(name, &sha512_hex(bytes));
-    write_new(&copy_path, bytes).map_err(err(&copy_path))?;
-    write_new(&toml_path, text.as_bytes()).map_err(err(&toml_path))?;
-    Ok(toml_path)
+    Err(LegacyError::Review {
+        path: review.join(format!("{stem}.toml")).display().to_string(),
+        source: std::io::Error::other(format!(
+            "{MAX_SAME_STEM} drafts of this name are waiting already: accept or remove some"
+        )),
+    })
 }
+
+/// The most drafts of one name (`a`, `a-2`, … `a-99`) in a review folder.
+const MAX_SAME_STEM: usize = 99;
 
 /// Writes a file through a temporary one beside it, renamed into place.
 fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
