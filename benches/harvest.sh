@@ -22,18 +22,7 @@ export RUST_LOG=error DRUCKSACHE_LOG=error
 now() { date +%s.%N; }
 
 "$BIN" demo-corpus --count "$N" --seed 29 --out "$WORK/demo" >/dev/null
-# Each Begründung cut to its first paragraph: a layout dump keeps no paragraph breaks or
-# heading levels, so longer ones go (rightly) to review, and the benchmark measures archiving.
-python3 - "$WORK" <<'PY'
-import json, pathlib, sys, tomllib
-work = pathlib.Path(sys.argv[1])
-(work / "records").mkdir()
-for record in (work / "demo").rglob("*.toml"):
-    r = tomllib.loads(record.read_text())
-    paragraphs = [p.strip() for p in r["begruendung"].split("\n\n")]
-    r["begruendung"] = next(p for p in paragraphs if p and not p.startswith("#"))
-    (work / "records" / (record.stem + ".json")).write_text(json.dumps(r, ensure_ascii=False, default=str))
-PY
+python3 benches/plain-records.py "$WORK/demo" "$WORK/records"
 mapfile -t RECORDS < <(find "$WORK/records" -name '*.json' | sort)
 "$BIN" render --out-dir "$WORK/site/files" "${RECORDS[@]}" >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

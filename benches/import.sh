@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark of `drucksache import` on legacy text dumps:
-#   1. N demo-corpus records (default 1,000; BENCH_PAPERS=N), rendered to PDF and dumped with
-#      `pdftotext -layout` (what an older system's PDFs give): the input, not timed;
+#   1. N demo-corpus records (default 1,000; BENCH_PAPERS=N), each Begründung cut to its first
+#      paragraph (benches/plain-records.py; BENCH_AS_GENERATED=1 keeps them whole: then every
+#      draft goes to review), rendered to PDF and dumped with `pdftotext -layout` (what an
+#      older system's PDFs give): the input, not timed;
 #   2. `drucksache import --review DIR` of all N dumps into a new archive: papers/s over the
 #      whole run, how many were archived (split, validated, rendered, signed, stored with
 #      their original) and how many went to review, and peak RSS (/usr/bin/time).
@@ -16,8 +18,13 @@ trap 'rm -rf "$WORK"' EXIT
 export RUST_LOG=error DRUCKSACHE_LOG=error
 now() { date +%s.%N; }
 
-"$BIN" demo-corpus --count "$N" --seed 23 --out "$WORK/records" >/dev/null
-mapfile -t RECORDS < <(find "$WORK/records" -name '*.toml' | sort)
+"$BIN" demo-corpus --count "$N" --seed 23 --out "$WORK/demo" >/dev/null
+if [ "${BENCH_AS_GENERATED:-0}" = 1 ]; then
+  mapfile -t RECORDS < <(find "$WORK/demo" -name '*.toml' | sort)
+else
+  python3 benches/plain-records.py "$WORK/demo" "$WORK/records"
+  mapfile -t RECORDS < <(find "$WORK/records" -name '*.json' | sort)
+fi
 "$BIN" render --out-dir "$WORK/pdf" "${RECORDS[@]}" >/dev/null
 mkdir -p "$WORK/dumps"
 for pdf in "$WORK"/pdf/*.pdf; do

@@ -197,10 +197,7 @@ struct Fixture {
 
 /// Renders the shipped papers and builds the server's objects from them; two more papers
 /// have a file that must be refused.
-fn fixture(dir: &Path) -> Fixture {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    drop(listener);
+fn fixture(dir: &Path, addr: SocketAddr) -> Fixture {
     let base = format!("http://{addr}");
     let records =
         drucksache::publish::record_files(&common::root().join("archive/papers")).unwrap();
@@ -370,13 +367,16 @@ fn plain(record: &Path, dir: &Path) -> std::path::PathBuf {
 }
 
 fn start(dir: &Path, file_delay: Duration) -> (Server, Vec<Expected>) {
+    // Bound here and handed to the server, so no other process can take the port between.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
     let Fixture {
         papers,
         objects,
         files,
         expected,
         addr,
-    } = fixture(dir);
+    } = fixture(dir, listener.local_addr().unwrap());
     let served = Arc::new(Served {
         base: format!("http://{addr}"),
         papers,
@@ -398,7 +398,7 @@ fn start(dir: &Path, file_delay: Duration) -> (Server, Vec<Expected>) {
             .build()
             .unwrap();
         rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             ready_tx.send(()).unwrap();
             let app = axum::Router::new().fallback(serve).with_state(state);
             axum::serve(listener, app).await.unwrap();
