@@ -414,21 +414,14 @@ fn start(dir: &Path, file_delay: Duration) -> (Server, Vec<Expected>) {
     )
 }
 
+/// A short timeout (the slow page takes 3 s), short backoff, no rate limit to speak of.
+const QUICK: [&str; 6] = ["--timeout", "1", "--backoff", "50", "--rate", "1000"];
+
 fn harvest(archive: &TempArchive, server: &Server, review: &Path, extra: &[&str]) -> common::Run {
     let review = review.to_str().unwrap().to_string();
     let url = server.system_url();
-    let mut args = vec![
-        "harvest",
-        url.as_str(),
-        "--review",
-        review.as_str(),
-        "--timeout",
-        "1",
-        "--backoff",
-        "50",
-        "--rate",
-        "1000",
-    ];
+    let mut args = vec!["harvest", url.as_str(), "--review", review.as_str()];
+    args.extend_from_slice(&QUICK);
     args.extend_from_slice(extra);
     archive.run(&args)
 }
@@ -635,13 +628,8 @@ fn a_harvest_killed_mid_run_and_run_again_gives_the_archive_of_one_clean_run() {
             url.as_str(),
             "--review",
             review.to_str().unwrap(),
-            "--timeout",
-            "1",
-            "--backoff",
-            "50",
-            "--rate",
-            "1000",
         ])
+        .args(QUICK)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
