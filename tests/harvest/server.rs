@@ -1,11 +1,9 @@
-//! `drucksache harvest` against an OParl server this test starts on 127.0.0.1, serving the
-//! shipped papers (rendered to PDF here) and misbehaving on purpose the way vendor systems
-//! do: a 500, a slow page, a dropped filter, a next link to nowhere, a wrong checksum, an HTML
-//! error page as a PDF, objects for arrays, a missing type, control characters, odd offsets.
+//! The misbehaving OParl server the harvest tests start on 127.0.0.1: the shipped papers
+//! (rendered to PDF here) as an OParl 1.1 endpoint with a 500, a slow page, a dropped filter,
+//! a next link to nowhere, a wrong checksum, an HTML error page as a PDF, objects for arrays,
+//! a missing type, control characters and odd offsets.
 
-mod common;
-
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -14,9 +12,10 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Response, Uri};
-use common::TempArchive;
 use drucksache::model::Paper;
 use serde_json::{Value, json};
+
+use super::common;
 
 /// Papers per list page.
 const PAGE: usize = 2;
@@ -161,29 +160,29 @@ fn urlencode(s: &str) -> String {
 }
 
 /// The running server: its address and what it saw.
-struct Server {
+pub struct Server {
     served: Arc<Served>,
     _thread: std::thread::JoinHandle<()>,
 }
 
 impl Server {
-    fn system_url(&self) -> String {
+    pub fn system_url(&self) -> String {
         format!("{}/oparl/system", self.served.base)
     }
 
-    fn requests(&self) -> Vec<String> {
+    pub fn requests(&self) -> Vec<String> {
         self.served.log.lock().unwrap().clone()
     }
 }
 
 /// A served paper and what the test expects of it.
-struct Expected {
-    id: String,
-    reference: String,
+pub struct Expected {
+    pub id: String,
+    pub reference: String,
     /// The bytes served as its main file.
-    pdf: Vec<u8>,
+    pub pdf: Vec<u8>,
     /// Why it must fail ("SHA-512", "HTML"), or `None` when it can be harvested.
-    fails: Option<&'static str>,
+    pub fails: Option<&'static str>,
 }
 
 /// What the server will serve, what the test expects, and the address it will listen on.
@@ -366,7 +365,7 @@ fn plain(record: &Path, dir: &Path) -> std::path::PathBuf {
     path
 }
 
-fn start(dir: &Path, file_delay: Duration) -> (Server, Vec<Expected>) {
+pub fn start(dir: &Path, file_delay: Duration) -> (Server, Vec<Expected>) {
     // Bound here and handed to the server, so no other process can take the port between.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -412,299 +411,4 @@ fn start(dir: &Path, file_delay: Duration) -> (Server, Vec<Expected>) {
         },
         expected,
     )
-}
-
-/// A short timeout (the slow page takes 3 s), short backoff, no rate limit to speak of.
-const QUICK: [&str; 6] = ["--timeout", "1", "--backoff", "50", "--rate", "1000"];
-
-fn harvest(archive: &TempArchive, server: &Server, review: &Path, extra: &[&str]) -> common::Run {
-    let review = review.to_str().unwrap().to_string();
-    let url = server.system_url();
-    let mut args = vec!["harvest", url.as_str(), "--review", review.as_str()];
-    args.extend_from_slice(&QUICK);
-    args.extend_from_slice(extra);
-    archive.run(&args)
-}
-
-/// (reference, SHA-512 of its original) of every harvested paper in the archive.
-fn harvested(archive: &TempArchive) -> BTreeSet<(String, String)> {
-    let conn =
-        rusqlite::Connection::open(archive.path().join(drucksache::archive::DB_FILE)).unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT p.reference, o.sha512 FROM harvested h JOIN papers p ON p.id = h.paper_id
-             JOIN originals o ON o.paper_id = p.id",
-        )
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
-#[test]
-fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_nothing() {
-    if !common::have("pdftotext") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let (server, expected) = start(dir.path(), Duration::ZERO);
-    let archive = TempArchive::new(None);
-    let review = dir.path().join("pruefung");
-
-    let first = harvest(
-        &archive,
-        &server,
-        &review,
-        &["--since", "2000-01-01T00:00:00Z", "--json"],
-    );
-    assert_eq!(
-        first.code, 1,
-        "two papers fail, so the run says so:\n{}\n{}",
-        first.stdout, first.stderr
-    );
-    let report: Value = serde_json::from_str(&first.stdout).unwrap();
-    let new: Vec<String> = serde_json::from_value(report["new"].clone()).unwrap();
-    let review_list: Vec<String> = serde_json::from_value(report["review"].clone()).unwrap();
-    let failed: Vec<String> = serde_json::from_value(report["failed"].clone()).unwrap();
-    eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
-
-    // Every paper is accounted for exactly once; the two bad files fail for their reason.
-    assert_eq!(
-        new.len() + review_list.len() + failed.len(),
-        expected.len(),
-        "{report:#}"
-    );
-    assert_eq!(failed.len(), 2, "{failed:?}");
-    for e in &expected {
-        let why = failed
-            .iter()
-            .find(|f| f.starts_with(&format!("{}: ", e.id)));
-        match e.fails {
-            Some(reason) => assert!(
-                why.is_some_and(|w| w.contains(reason)),
-                "{}: {failed:?}",
-                e.id
-            ),
-            None => assert!(why.is_none(), "{why:?}"),
-        }
-    }
-    assert_eq!(
-        report["files_failed"],
-        json!({"HTML statt PDF": 1, "Prüfsumme falsch": 1})
-    );
-    assert!(
-        !new.is_empty(),
-        "at least one paper is certain enough to archive: {report:#}"
-    );
-    assert_eq!(report["pages_failed"], json!([]));
-    assert_eq!(report["complete"], json!(true));
-
-    // Archived papers keep the other system's reference; their original is the served file.
-    let stored = harvested(&archive);
-    for e in expected.iter().filter(|e| new.contains(&e.reference)) {
-        assert!(
-            stored.contains(&(e.reference.clone(), drucksache::archive::sha512_hex(&e.pdf))),
-            "{}",
-            e.reference
-        );
-    }
-    // Each archived paper records which fields came from OParl; the rest came from its text.
-    let conn =
-        rusqlite::Connection::open(archive.path().join(drucksache::archive::DB_FILE)).unwrap();
-    let fields: String = conn
-        .query_row(
-            "SELECT h.oparl_fields FROM harvested h JOIN papers p ON p.id = h.paper_id
-             WHERE p.reference = ?1",
-            [&new[0]],
-            |r| r.get(0),
-        )
-        .unwrap();
-    let fields: Vec<String> = serde_json::from_str(&fields).unwrap();
-    for key in [
-        "oeffentlich",
-        "art",
-        "drucksachennummer",
-        "datum",
-        "betreff",
-        "amt",
-        "beratungsfolge",
-    ] {
-        assert!(
-            fields.iter().any(|f| f == key),
-            "{key} from OParl: {fields:?}"
-        );
-    }
-    assert!(!fields.iter().any(|f| f == "begruendung"), "{fields:?}");
-    // The rest waits in the review folder with its draft, which names where its values came from.
-    for why in &review_list {
-        let draft = why
-            .rsplit("(Entwurf: ")
-            .next()
-            .unwrap()
-            .trim_end_matches(')');
-        let text = std::fs::read_to_string(draft).unwrap_or_else(|e| panic!("{draft}: {e}"));
-        assert!(
-            text.contains("# aus den OParl-Daten des anderen Systems"),
-            "{text}"
-        );
-    }
-
-    // The faults: page 2 was asked twice (a 500, then fine); page 3 twice (too slow, then
-    // fine), with the filter page 2's link had dropped; the 404 after the last page ended it.
-    let requests = server.requests();
-    let pages = |n: usize| {
-        requests
-            .iter()
-            .filter(|r| r.starts_with(&format!("/oparl/papers?page={n}")))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(pages(2).len(), 2, "{requests:#?}");
-    assert_eq!(pages(3).len(), 2, "{requests:#?}");
-    assert!(
-        pages(3)
-            .iter()
-            .all(|r| r.contains("modified_since=2000-01-01T00")),
-        "{requests:#?}"
-    );
-    // Shared meetings and organizations are fetched once each.
-    let mut fetched: Vec<&String> = requests
-        .iter()
-        .filter(|r| r.starts_with("/oparl/meeting/") || r.starts_with("/oparl/org/"))
-        .collect();
-    let all = fetched.len();
-    fetched.sort();
-    fetched.dedup();
-    assert_eq!(all, fetched.len(), "{requests:#?}");
-    archive.assert_check();
-
-    // A second run: nothing new, nothing twice; the failed papers are tried again (and fail).
-    let before = server.requests().len();
-    let second = harvest(&archive, &server, &review, &["--json"]);
-    assert_eq!(second.code, 1, "{}\n{}", second.stdout, second.stderr);
-    let report2: Value = serde_json::from_str(&second.stdout).unwrap();
-    assert_eq!(report2["new"], json!([]), "{report2:#}");
-    assert_eq!(
-        report2["failed"].as_array().unwrap().len(),
-        2,
-        "{report2:#}"
-    );
-    assert_eq!(harvested(&archive), stored);
-    let later = &server.requests()[before..];
-    assert!(
-        later.iter().any(|r| r.starts_with("/oparl/paper/kaputt-0")),
-        "{later:#?}"
-    );
-    // It asked only for what changed since the first run (less the overlap).
-    assert!(
-        later
-            .iter()
-            .any(|r| r.starts_with("/oparl/papers?modified_since=")),
-        "{later:#?}"
-    );
-}
-
-#[test]
-fn a_harvest_killed_mid_run_and_run_again_gives_the_archive_of_one_clean_run() {
-    if !common::have("pdftotext") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let (server, _) = start(dir.path(), Duration::from_millis(400));
-    let clean = TempArchive::new(None);
-    let review = dir.path().join("pruefung-sauber");
-    harvest(&clean, &server, &review, &[]);
-    let want = harvested(&clean);
-    assert!(!want.is_empty());
-
-    let killed = TempArchive::new(None);
-    let review = dir.path().join("pruefung-abgebrochen");
-    let url = server.system_url();
-    let mut child = killed
-        .cmd()
-        .args([
-            "harvest",
-            url.as_str(),
-            "--review",
-            review.to_str().unwrap(),
-        ])
-        .args(QUICK)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Kill it once it has archived its first paper (a poll on the archive, not a clock).
-    let db = killed.path().join(drucksache::archive::DB_FILE);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the harvest ended before it could be killed: {status}");
-        }
-        let archived: i64 = rusqlite::Connection::open(&db)
-            .and_then(|c| {
-                c.query_row(
-                    "SELECT count(*) FROM harvested WHERE state = 'archived'",
-                    [],
-                    |r| r.get(0),
-                )
-            })
-            .unwrap_or(0);
-        if archived >= 1 {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(
-        harvested(&killed).len() < want.len(),
-        "killed before the end"
-    );
-    harvest(&killed, &server, &review, &[]);
-    assert_eq!(harvested(&killed), want);
-    killed.assert_check();
-}
-
-#[test]
-fn bad_arguments_and_an_unreachable_system_are_refused_with_a_clear_message_and_change_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (server, _) = start(dir.path(), Duration::ZERO);
-    let archive = TempArchive::new(None);
-    let review = dir.path().join("pruefung");
-    let since = harvest(&archive, &server, &review, &["--since", "gestern"]);
-    assert_eq!(since.code, 2, "{}", since.stderr);
-    assert!(
-        since.stderr.contains("--since gestern: not a date-time"),
-        "{}",
-        since.stderr
-    );
-    let body = harvest(
-        &archive,
-        &server,
-        &review,
-        &["--body", "http://nirgends/body/9"],
-    );
-    assert_eq!(body.code, 2, "{}", body.stderr);
-    assert!(
-        body.stderr.contains(
-            "--body http://nirgends/body/9: the system has no such body (it has: http://127.0.0.1:"
-        ),
-        "{}",
-        body.stderr
-    );
-    // A port nobody listens on (bound, then closed).
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let url = format!("http://{closed}/oparl/system");
-    let gone = archive.run(&["harvest", &url, "--retries", "1", "--backoff", "10"]);
-    assert_eq!(gone.code, 1, "{}", gone.stderr);
-    assert!(
-        gone.stderr.contains(&format!("{url}: cannot connect")),
-        "{}",
-        gone.stderr
-    );
-    assert!(harvested(&archive).is_empty());
-    assert!(!review.exists());
 }
