@@ -13,8 +13,8 @@ use super::hooks::test_pause;
 use super::read::original_reference;
 use super::store::{FileStore, Staged, Staging};
 use super::{
-    Archive, ArchiveError, BoxError, Created, Origin, Original, Produced, canonical_json, now,
-    settle_all, sha512_hex,
+    Archive, ArchiveError, BoxError, Created, Origin, Produced, canonical_json, now, settle_all,
+    sha512_hex,
 };
 use crate::model::{Paper, slug};
 
@@ -56,9 +56,17 @@ impl Archive {
         let mut originals = Vec::new();
         for (index, (mut paper, origin)) in items.into_iter().enumerate() {
             let row = (|| {
-                if let Origin::Legacy(original) = &origin
-                    && (original_reference(&tx, &sha512_hex(&original.bytes))?.is_some()
-                        || is_harvested(&tx, original.harvested.as_ref())?)
+                if let Origin::Legacy {
+                    originals,
+                    harvested,
+                } = &origin
+                    && (is_harvested(&tx, harvested.as_ref())?
+                        || match originals.first() {
+                            Some(first) => {
+                                original_reference(&tx, &sha512_hex(&first.bytes))?.is_some()
+                            }
+                            None => false,
+                        })
                 {
                     return Ok(None);
                 }
@@ -80,8 +88,14 @@ impl Archive {
                 Ok(Some((id, number)))
             })()
             .map_err(|e| in_item(index, e))?;
-            if let (Some((paper_id, _)), Origin::Legacy(original)) = (&row, origin) {
-                originals.push((*paper_id, original));
+            if let (
+                Some((paper_id, _)),
+                Origin::Legacy {
+                    originals: files, ..
+                },
+            ) = (&row, origin)
+            {
+                originals.extend(files.into_iter().map(|file| (*paper_id, file)));
             }
             if row.is_some() {
                 numbered.push(paper);
@@ -319,13 +333,23 @@ fn insert_paper(
         Origin::New if number.allocated => ("created", "number allocated".to_string()),
         Origin::New => ("created", "number taken from the record".to_string()),
         Origin::Import { path, .. } => ("imported", path.clone()),
-        Origin::Legacy(original) => ("imported", format!("legacy file {}", original.file_name)),
+        Origin::Legacy { originals, .. } => (
+            "imported",
+            format!(
+                "legacy file {}",
+                originals
+                    .iter()
+                    .map(|o| o.file_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
     };
     tx.prepare_cached("INSERT INTO events (paper_id, at, event, detail) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![paper_id, now, event, detail])?;
-    if let Origin::Legacy(Original {
+    if let Origin::Legacy {
         harvested: Some(h), ..
-    }) = origin
+    } = origin
     {
         record_harvested(tx, h, paper_id)?;
     }

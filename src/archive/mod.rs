@@ -156,9 +156,14 @@ pub enum Origin {
     /// A tracked record under `papers/`: its path relative to the archive root (with `/`) and
     /// the SHA-512 of the file's bytes.
     Import { path: String, file_sha512: String },
-    /// A legacy paper (Altbestand) split from this file, which is stored unchanged beside
-    /// the paper's renditions. A file already stored for a paper is not imported again.
-    Legacy(Original),
+    /// A legacy paper (Altbestand) split from the first of these files; all are stored
+    /// unchanged beside the paper's renditions (the others are its Anlagen as the older
+    /// system had them). A first file already stored for a paper, or a harvested paper
+    /// archived already, is not imported again.
+    Legacy {
+        originals: Vec<Original>,
+        harvested: Option<Harvested>,
+    },
 }
 
 /// The file a legacy paper was imported from.
@@ -169,8 +174,6 @@ pub struct Original {
     /// `text/plain; charset=utf-8` or `application/pdf`.
     pub media_type: String,
     pub bytes: Vec<u8>,
-    /// Where a harvest found it; `None` for a file given to `drucksache import`.
-    pub harvested: Option<Harvested>,
 }
 
 /// The paper of another system (OParl) a legacy paper was harvested from.
@@ -192,7 +195,6 @@ impl std::fmt::Debug for Original {
             .field("file_name", &self.file_name)
             .field("media_type", &self.media_type)
             .field("size", &self.bytes.len())
-            .field("harvested", &self.harvested)
             .finish()
     }
 }

@@ -311,7 +311,8 @@ pub(super) fn original_reference(
 ) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached(
         "SELECT p.reference FROM originals o JOIN papers p ON p.id = o.paper_id
-         WHERE o.sha512 = ?1",
+         WHERE o.sha512 = ?1
+           AND o.id = (SELECT min(f.id) FROM originals f WHERE f.paper_id = o.paper_id)",
     )?
     .query_row([sha512], |r| r.get(0))
     .optional()

@@ -352,16 +352,29 @@ impl Publisher {
                     .fields()
                     .iter()
                     .partition::<Vec<_>, _>(|f| draft.is_given(f.key));
-                let original = Original {
+                let mut originals = vec![Original {
                     file_name: file.file_name.clone(),
                     media_type: "application/pdf".into(),
                     bytes: bytes.clone(),
+                }];
+                match run.auxiliary_files(&meta, &bytes) {
+                    Ok(more) => originals.extend(more),
+                    Err(why) => {
+                        let why = format!("{}: {why}", meta.id);
+                        self.archive
+                            .harvest_pending(&source, Pending::Failed, &why)?;
+                        run.report.failed.push(why);
+                        return Ok(());
+                    }
+                }
+                let origin = Origin::Legacy {
+                    originals,
                     harvested: Some(Harvested {
                         oparl_fields: given.iter().map(|f| f.key.to_string()).collect(),
                         ..source.clone()
                     }),
                 };
-                match self.create_from(paper, Origin::Legacy(original)) {
+                match self.create_from(paper, origin) {
                     Ok(Some(created)) => {
                         run.report.fields_from_oparl += given.len();
                         run.report.fields_from_text += from_text.len();
@@ -508,9 +521,36 @@ impl Run<'_> {
             self.report.count_file_failure("keine Datei");
             return Err("the paper has no mainFile".into());
         };
+        self.download(reference, "mainFile")
+    }
+
+    /// The auxiliary files (Anlagen), downloaded and checked, as originals after the main
+    /// file (`main`: its bytes; a file with the same bytes as one before it is left out). One
+    /// that cannot be taken fails the paper: it is tried again, whole, by the next run.
+    fn auxiliary_files(&mut self, meta: &PaperMeta, main: &[u8]) -> Result<Vec<Original>, String> {
+        let mut seen = vec![sha512_hex(main)];
+        let mut originals = Vec::new();
+        for reference in &meta.auxiliary_files {
+            let (file, bytes) = self.download(reference, "auxiliaryFile")?;
+            let sha512 = sha512_hex(&bytes);
+            if seen.contains(&sha512) {
+                continue;
+            }
+            seen.push(sha512);
+            originals.push(Original {
+                file_name: file.file_name,
+                media_type: "application/pdf".into(),
+                bytes,
+            });
+        }
+        Ok(originals)
+    }
+
+    /// One file, downloaded and checked (`what` names it in the reason).
+    fn download(&mut self, reference: &Ref, what: &str) -> Result<(FileMeta, Vec<u8>), String> {
         let Some(file) = self.resolve(reference).as_ref().and_then(FileMeta::read) else {
             self.report.count_file_failure("Dateiangaben fehlen");
-            return Err("its mainFile has no accessUrl".into());
+            return Err(format!("its {what} has no accessUrl"));
         };
         let answer = match self.client.get(&file.url) {
             Ok(answer) => answer,

@@ -159,9 +159,12 @@ impl Publisher {
             file_name: name.to_string(),
             media_type: media_type.into(),
             bytes,
+        };
+        let origin = Origin::Legacy {
+            originals: vec![original],
             harvested: None,
         };
-        let outcome = match self.create_from(paper, Origin::Legacy(original)) {
+        let outcome = match self.create_from(paper, origin) {
             Ok(Some(created)) => LegacyOutcome::Imported(created.reference),
             Ok(None) => LegacyOutcome::AlreadyImported(
                 self.archive.original_of(&sha512)?.unwrap_or(reference),

@@ -109,6 +109,20 @@ fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_n
             e.reference
         );
     }
+    // A paper's Anlage is stored as its second original; the main file given again as an
+    // auxiliaryFile is stored once.
+    let shown = archive.run(&["show", "0020/2013", "--json"]);
+    let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
+    let originals = shown["originals"].as_array().unwrap();
+    assert_eq!(originals.len(), 2, "{shown:#}");
+    assert_eq!(originals[1]["file_name"], "Anlage 1.pdf");
+    assert_eq!(
+        originals[1]["sha512"],
+        drucksache::archive::sha512_hex(&server::anlage_pdf()).as_str()
+    );
+    let shown = archive.run(&["show", "0355/2012", "--json"]);
+    let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(shown["originals"].as_array().unwrap().len(), 1, "{shown:#}");
     // Each archived paper records which fields came from OParl; the rest came from its text.
     let conn =
         rusqlite::Connection::open(archive.path().join(drucksache::archive::DB_FILE)).unwrap();

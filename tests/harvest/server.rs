@@ -282,8 +282,22 @@ fn fixture(dir: &Path, addr: SocketAddr) -> Fixture {
                 object.as_object_mut().unwrap().remove("type");
                 object["modified"] = json!("2012-06-30T10:00:00+0200");
             }
-            // auxiliaryFile as one object.
+            // auxiliaryFile as one object (the main file again: stored once).
             2 => object["auxiliaryFile"] = object["mainFile"].clone(),
+            // A real Anlage, given as the address of its File object.
+            4 => {
+                let anlage = format!("{base}/oparl/file/anlage");
+                objects.insert(
+                    "/oparl/file/anlage".into(),
+                    json!({"id": anlage, "type": "https://schema.oparl.org/1.1/File",
+                           "accessUrl": format!("{base}/files/anlage.pdf"), "fileName": "Anlage 1.pdf"}),
+                );
+                files.insert(
+                    "/files/anlage.pdf".into(),
+                    ("application/pdf", anlage_pdf()),
+                );
+                object["auxiliaryFile"] = json!([anlage]);
+            }
             _ => {}
         }
         files.insert(file_path, ("application/pdf", pdf.clone()));
@@ -341,6 +355,12 @@ fn fixture(dir: &Path, addr: SocketAddr) -> Fixture {
         expected,
         addr: addr.to_string(),
     }
+}
+
+/// The Anlage of one paper: the seed paper as another system printed it (a fixture).
+pub fn anlage_pdf() -> Vec<u8> {
+    std::fs::read(common::root().join("tests/fixtures/legacy/hagen-0310-2012-chromium.pdf"))
+        .unwrap()
 }
 
 /// A shipped record with its Begründung cut to its first plain paragraph: a layout dump
