@@ -322,3 +322,59 @@ fn bad_arguments_and_an_unreachable_system_are_refused_with_a_clear_message_and_
     assert!(harvested(&archive).is_empty());
     assert!(!review.exists());
 }
+
+#[test]
+fn a_page_that_keeps_failing_is_reported_and_the_next_run_starts_there() {
+    if !common::have("pdftotext") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (server, expected) = start(dir.path(), Duration::ZERO);
+    let archive = TempArchive::new(None);
+    let review = dir.path().join("pruefung");
+    server.page3_down(true);
+    let first = harvest(&archive, &server, &review, &["--json", "--retries", "2"]);
+    assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
+    let report: Value = serde_json::from_str(&first.stdout).unwrap();
+    let failed_pages = report["pages_failed"].as_array().unwrap();
+    assert_eq!(failed_pages.len(), 1, "{report:#}");
+    assert!(
+        failed_pages[0].as_str().unwrap().contains("page=3"),
+        "{report:#}"
+    );
+    assert!(
+        failed_pages[0].as_str().unwrap().contains("HTTP 500"),
+        "{report:#}"
+    );
+    assert_eq!(report["complete"], json!(false));
+    let seen = |r: &Value| {
+        ["new", "review", "failed"]
+            .iter()
+            .map(|k| r[k].as_array().unwrap().len())
+            .sum::<usize>()
+    };
+    assert_eq!(seen(&report), 4, "pages 1 and 2: {report:#}");
+
+    // Back up: the next run asks for page 3 first (not page 1 again) and goes to the end.
+    server.page3_down(false);
+    let before = server.requests().len();
+    let second = harvest(&archive, &server, &review, &["--json"]);
+    let report2: Value = serde_json::from_str(&second.stdout).unwrap();
+    assert_eq!(report2["pages_failed"], json!([]), "{report2:#}");
+    assert_eq!(report2["complete"], json!(true));
+    let lists: Vec<String> = server.requests()[before..]
+        .iter()
+        .filter(|r| r.starts_with("/oparl/papers"))
+        .cloned()
+        .collect();
+    assert!(lists[0].starts_with("/oparl/papers?page=3"), "{lists:#?}");
+    assert_eq!(seen(&report), 4);
+    // Everything is accounted for: the rest of the list now, the failed papers of page 1
+    // and 2 tried again.
+    assert_eq!(
+        seen(&report2),
+        expected.len() - 4 + report["failed"].as_array().unwrap().len(),
+        "{report2:#}"
+    );
+    archive.assert_check();
+}

@@ -42,6 +42,8 @@ struct Faults {
     page2_errors: usize,
     /// Slow answers (longer than the client's timeout) still to give on page 3.
     page3_slow: usize,
+    /// Page 3 answers 500 to every request while set.
+    page3_down: bool,
 }
 
 fn answer(status: u16, content_type: &str, body: Vec<u8>) -> Response<Body> {
@@ -86,7 +88,8 @@ async fn serve(State(s): State<Arc<Served>>, uri: Uri) -> Response<Body> {
             let since = query.get("modified_since").cloned();
             let (fail, slow) = {
                 let mut faults = s.faults.lock().unwrap();
-                let fail = page == 2 && faults.page2_errors > 0;
+                let fail =
+                    (page == 2 && faults.page2_errors > 0) || (page == 3 && faults.page3_down);
                 let slow = page == 3 && faults.page3_slow > 0;
                 if fail {
                     faults.page2_errors -= 1;
@@ -168,6 +171,11 @@ pub struct Server {
 impl Server {
     pub fn system_url(&self) -> String {
         format!("{}/oparl/system", self.served.base)
+    }
+
+    /// Takes page 3 down (every request a 500) or brings it back.
+    pub fn page3_down(&self, down: bool) {
+        self.served.faults.lock().unwrap().page3_down = down;
     }
 
     pub fn requests(&self) -> Vec<String> {
@@ -404,6 +412,7 @@ pub fn start(dir: &Path, file_delay: Duration) -> (Server, Vec<Expected>) {
         faults: Mutex::new(Faults {
             page2_errors: 1,
             page3_slow: 1,
+            page3_down: false,
         }),
         log: Mutex::new(Vec::new()),
         file_delay,
