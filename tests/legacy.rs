@@ -290,6 +290,54 @@ mod import {
         archive.assert_check();
     }
 
+    /// The originals are evidence: a backup copies them, `check` finds one damaged.
+    #[test]
+    fn originals_are_backed_up_and_a_damaged_one_is_found_by_check() {
+        let archive = TempArchive::new(None);
+        let input = tempfile::tempdir().unwrap();
+        let file = write(input.path(), "hagen-0310-2012.txt", &seed_text());
+        let r = archive.run(&["import", file.to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        let shown = show(&archive, "0310/2012");
+        let stored = std::path::PathBuf::from(shown["originals"][0]["file"].as_str().unwrap());
+        let relative = stored.strip_prefix(archive.path()).unwrap().to_path_buf();
+
+        let backup = input.path().join("sicherung");
+        let r = archive.run(&["backup", backup.to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert_eq!(
+            std::fs::read(backup.join(&relative)).unwrap(),
+            seed_text().as_bytes()
+        );
+        let r = super::common::run(
+            super::common::drucksache()
+                .env("DRUCKSACHE_ARCHIVE", &backup)
+                .args(["check"]),
+        );
+        assert_eq!(
+            r.code, 0,
+            "the backup checks out:\n{}{}",
+            r.stdout, r.stderr
+        );
+
+        // One byte changed in the stored original.
+        let mut bytes = std::fs::read(&stored).unwrap();
+        bytes[0] ^= 0x20;
+        let mut permissions = std::fs::metadata(&stored).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&stored, permissions).unwrap();
+        std::fs::write(&stored, &bytes).unwrap();
+        let r = archive.run(&["check"]);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        let said = format!("{}{}", r.stdout, r.stderr);
+        assert!(said.contains("originals"), "{said}");
+        assert!(
+            said.contains(&shown["originals"][0]["sha512"].as_str().unwrap()[..16]),
+            "names the damaged original: {said}"
+        );
+    }
+
     /// Two originals of one name but for the extension (`a.txt`, `a.pdf`) each get their
     /// own draft; the same original again leaves its draft alone (a clerk may be editing it).
     #[test]
