@@ -192,7 +192,18 @@ impl Publisher {
         let system = run.options.system_url.clone();
         let state = self.archive.harvest_list(&system, body_id)?;
         let mut checkpoint = match state.run {
-            Some(resumed) => resumed,
+            Some(resumed) => {
+                // A killed or stopped run is finished first, with the filter it began with.
+                if since.is_some() && since != resumed.since.as_deref() {
+                    tracing::warn!(
+                        "{body_id}: continuing the run begun {} at {} with its own modified_since ({}); --since applies to the next run",
+                        resumed.started_at,
+                        resumed.next_page,
+                        resumed.since.as_deref().unwrap_or("none")
+                    );
+                }
+                resumed
+            }
             None => {
                 let since = since.map(str::to_string).or_else(|| {
                     earlier(
