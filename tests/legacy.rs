@@ -338,6 +338,40 @@ mod import {
         );
     }
 
+    /// A PDF may be larger than a text dump (scanned Anlagen): 5 MiB is read, a 5 MiB text
+    /// dump is refused with the limit it broke.
+    #[test]
+    fn a_large_pdf_is_read_a_text_dump_keeps_the_record_limit() {
+        if !super::common::have("pdftotext") {
+            return;
+        }
+        let archive = TempArchive::new(None);
+        let input = tempfile::tempdir().unwrap();
+        let review = input.path().join("pruefung");
+        let mut pdf = std::fs::read(super::fixture_path("hagen-0310-2012-chromium.pdf")).unwrap();
+        // Padding after the end of the file, as scanners' PDFs often carry.
+        pdf.extend(std::iter::repeat_n(b'%', 5 * 1024 * 1024));
+        let large = input.path().join("gross.pdf");
+        std::fs::write(&large, &pdf).unwrap();
+        let r = archive.run(&[
+            "import",
+            large.to_str().unwrap(),
+            "--review",
+            review.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("zur Prüfung"), "{}", r.stdout);
+        let text = write(input.path(), "gross.txt", &"x".repeat(5 * 1024 * 1024));
+        let r = archive.run(&["import", text.to_str().unwrap()]);
+        assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr
+                .contains("gross.txt: the file has more than 4194304 bytes"),
+            "{}",
+            r.stderr
+        );
+    }
+
     /// Two originals of one name but for the extension (`a.txt`, `a.pdf`) each get their
     /// own draft; the same original again leaves its draft alone (a clerk may be editing it).
     #[test]

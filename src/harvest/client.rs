@@ -20,7 +20,8 @@ pub struct ClientOptions {
     pub retries: usize,
     /// The first pause before a retry (doubled each time, with jitter, at most a minute).
     pub first_backoff: Duration,
-    /// The largest answer read (a list page or a file).
+    /// The largest answer read (a list page or a file): the largest original a legacy paper
+    /// may have.
     pub max_bytes: u64,
 }
 
@@ -31,7 +32,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(30),
             retries: 4,
             first_backoff: Duration::from_millis(500),
-            max_bytes: 64 * 1024 * 1024,
+            max_bytes: crate::model::limits::ORIGINAL_PDF_BYTES,
         }
     }
 }

@@ -5,6 +5,11 @@
 //! part of the JSON Schema (`maxLength`, `maxItems`), so the API description states them too.
 //! Lengths count characters (Unicode code points), as JSON Schema does.
 
+/// The largest original file of a legacy paper in bytes: a PDF given to `import` or
+/// downloaded by `harvest` (a Vorlage's PDF with scanned Anlagen is large; 64 MiB is a whole
+/// Sitzungsmappe). A text dump, and the text extracted from a PDF, keep the record limit.
+pub const ORIGINAL_PDF_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Drucksachennummer, Bezug.
 pub const REFERENCE: usize = 64;
 /// Numbers of departments (Amt, Beteiligt, Gegenzeichen, Beschlussausfertigungen).

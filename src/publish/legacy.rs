@@ -10,7 +10,7 @@ use super::extract::{ExtractError, pdf_text};
 use super::{PublishError, Publisher};
 use crate::archive::{ArchiveError, Origin, Original, sha512_hex};
 use crate::legacy::{Draft, split};
-use crate::model::{InputError, MAX_INPUT_BYTES, Paper};
+use crate::model::{InputError, MAX_INPUT_BYTES, Paper, limits};
 
 /// What happened to one legacy file.
 #[derive(Debug)]
@@ -33,8 +33,8 @@ pub enum LegacyError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}: the file has more than {MAX_INPUT_BYTES} bytes")]
-    TooLarge { path: String },
+    #[error("{path}: the file has more than {limit} bytes")]
+    TooLarge { path: String, limit: u64 },
     #[error(
         "{path}: byte {offset} is not UTF-8 (legacy text must be UTF-8: convert it first, e.g. iconv -f windows-1252 -t utf-8)"
     )]
@@ -199,8 +199,13 @@ fn read_original(file: &Path) -> Result<(String, Vec<u8>, String), LegacyError> 
             source,
         })?
         .len();
-    if size > MAX_INPUT_BYTES {
-        return Err(LegacyError::TooLarge { path });
+    let limit = if pdf {
+        limits::ORIGINAL_PDF_BYTES
+    } else {
+        MAX_INPUT_BYTES
+    };
+    if size > limit {
+        return Err(LegacyError::TooLarge { path, limit });
     }
     let bytes = std::fs::read(file).map_err(|source| LegacyError::Read {
         path: path.clone(),
