@@ -139,14 +139,6 @@ impl Publisher {
             }
             .into());
         };
-        // The papers that failed last time first: a filtered list would not bring them back.
-        for id in self.archive.harvest_failed(&options.system_url)? {
-            match run.json(&id) {
-                Ok(paper) => self.harvest_paper(&mut run, &paper)?,
-                Err(e) => run.report.failed.push(format!("{id}: {e}")),
-            }
-            progress(&run.report);
-        }
         let bodies = run.whole_list(&body_list)?;
         let chosen: Vec<&Value> = bodies
             .iter()
@@ -162,6 +154,14 @@ impl Publisher {
                 known: known.join(", "),
             }
             .into());
+        }
+        // Then the papers that failed last time (a filtered list would not bring them back).
+        for id in self.archive.harvest_failed(&options.system_url)? {
+            match run.json(&id) {
+                Ok(paper) => self.harvest_paper(&mut run, &paper)?,
+                Err(e) => run.report.failed.push(format!("{id}: {e}")),
+            }
+            progress(&run.report);
         }
         for body in chosen {
             let (Some(body_id), Some(papers)) =

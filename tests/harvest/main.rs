@@ -193,6 +193,18 @@ fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_n
     assert_eq!(all, fetched.len(), "{requests:#?}");
     archive.assert_check();
 
+    // A refused --body changes nothing: the failed papers are not even tried.
+    let before = server.requests().len();
+    let refused = harvest(
+        &archive,
+        &server,
+        &review,
+        &["--body", "http://nirgends/body/9"],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    let during = &server.requests()[before..];
+    assert!(!during.iter().any(|r| r.contains("kaputt")), "{during:#?}");
+
     // A second run: nothing new, nothing twice; the failed papers are tried again (and fail).
     let before = server.requests().len();
     let second = harvest(&archive, &server, &review, &["--json"]);
