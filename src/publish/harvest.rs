@@ -404,6 +404,15 @@ impl Publisher {
                         | ArchiveError::NumberTaken { .. }
                         | ArchiveError::UnknownParent(_)),
                     )) => vec![e.to_string()],
+                    // This paper cannot be rendered: it fails, the others go on (a signing
+                    // or storage failure concerns every paper: it ends the run).
+                    Err(e @ PublishError::Render(_)) => {
+                        let why = format!("{}: {e}", meta.id);
+                        self.archive
+                            .harvest_pending(&source, Pending::Failed, &why)?;
+                        run.report.failed.push(why);
+                        return Ok(());
+                    }
                     Err(e) => return Err(e),
                 }
             }
