@@ -88,10 +88,10 @@ async fn serve(State(s): State<Arc<Served>>, uri: Uri) -> Response<Body> {
             let since = query.get("modified_since").cloned();
             let (fail, slow) = {
                 let mut faults = s.faults.lock().unwrap();
-                let fail =
-                    (page == 2 && faults.page2_errors > 0) || (page == 3 && faults.page3_down);
+                let page2_error = page == 2 && faults.page2_errors > 0;
+                let fail = page2_error || (page == 3 && faults.page3_down);
                 let slow = page == 3 && faults.page3_slow > 0;
-                if fail {
+                if page2_error {
                     faults.page2_errors -= 1;
                 }
                 if slow {
