@@ -199,7 +199,7 @@ fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_n
         &archive,
         &server,
         &review,
-        &["--body", "http://nirgends/body/9"],
+        &["--body", &server.unknown_body()],
     );
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     let during = &server.requests()[before..];
@@ -308,13 +308,14 @@ fn bad_arguments_and_an_unreachable_system_are_refused_with_a_clear_message_and_
         &archive,
         &server,
         &review,
-        &["--body", "http://nirgends/body/9"],
+        &["--body", &server.unknown_body()],
     );
     assert_eq!(body.code, 2, "{}", body.stderr);
     assert!(
-        body.stderr.contains(
-            "--body http://nirgends/body/9: the system has no such body (it has: http://127.0.0.1:"
-        ),
+        body.stderr.contains(&format!(
+            "--body {}: the system has no such body (it has: http://127.0.0.1:",
+            server.unknown_body()
+        )),
         "{}",
         body.stderr
     );

@@ -173,6 +173,11 @@ impl Server {
         format!("{}/oparl/system", self.served.base)
     }
 
+    /// The id of a body this system does not have (an id is compared, never fetched).
+    pub fn unknown_body(&self) -> String {
+        format!("{}/oparl/body/9", self.served.base)
+    }
+
     /// Takes page 3 down (every request a 500) or brings it back.
     pub fn page3_down(&self, down: bool) {
         self.served.faults.lock().unwrap().page3_down = down;
