@@ -51,13 +51,7 @@ pub fn harvest(settings: &Settings, args: &HarvestArgs) -> anyhow::Result<()> {
     });
     let report = publisher.harvest(&options, &mut |report: &HarvestReport| {
         if let Some(bar) = &bar {
-            let seen = report.new.len()
-                + report.unchanged
-                + report.changed.len()
-                + report.review.len()
-                + report.failed.len()
-                + report.deleted;
-            bar.set_position(seen as u64);
+            bar.set_position(report.papers() as u64);
             bar.set_message(format!(
                 "{} neu, {} zur Prüfung, {} fehlgeschlagen",
                 report.new.len(),

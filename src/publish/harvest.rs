@@ -89,6 +89,16 @@ pub struct HarvestReport {
 }
 
 impl HarvestReport {
+    /// The papers handled so far, whatever became of them.
+    pub fn papers(&self) -> usize {
+        self.new.len()
+            + self.unchanged
+            + self.changed.len()
+            + self.review.len()
+            + self.failed.len()
+            + self.deleted
+    }
+
     fn count_file_failure(&mut self, reason: &str) {
         *self.files_failed.entry(reason.to_string()).or_default() += 1;
     }
@@ -268,6 +278,20 @@ impl Publisher {
         }
     }
 
+    /// Records a paper that could not be archived, and why (the next run tries it again).
+    fn record_failure(
+        &mut self,
+        run: &mut Run<'_>,
+        source: &Harvested,
+        why: &str,
+    ) -> Result<(), PublishError> {
+        let why = format!("{}: {why}", source.oparl_id);
+        self.archive
+            .harvest_pending(source, Pending::Failed, &why)?;
+        run.report.failed.push(why);
+        Ok(())
+    }
+
     fn harvest_paper(&mut self, run: &mut Run<'_>, item: &Value) -> Result<(), PublishError> {
         let meta = match PaperMeta::read(item) {
             Ok(meta) => meta,
@@ -316,28 +340,20 @@ impl Publisher {
         let (file, bytes) = match run.main_file(&meta) {
             Ok(found) => found,
             Err(why) => {
-                let why = format!("{}: {why}", meta.id);
-                self.archive
-                    .harvest_pending(&source, Pending::Failed, &why)?;
-                run.report.failed.push(why);
-                return Ok(());
+                return self.record_failure(run, &source, &why);
             }
         };
         let text = match extract(&bytes) {
             Ok(text) => text,
             Err(why) => {
                 run.report.count_file_failure("Text nicht lesbar");
-                let why = format!("{}: {why}", meta.id);
-                self.archive
-                    .harvest_pending(&source, Pending::Failed, &why)?;
-                run.report.failed.push(why);
-                return Ok(());
+                return self.record_failure(run, &source, &why);
             }
         };
         let steps = run.steps(&meta);
         let amt = run.department(&meta);
         let mut draft = harvest::draft(&meta, &steps, amt, split(&text));
-        let name = review_name(&meta, &file);
+        let name = review_name(&meta);
         let certain = if draft.is_certain() {
             match checked_paper(&draft, &name) {
                 Ok(paper) => Ok(paper),
@@ -371,11 +387,7 @@ impl Publisher {
                 match run.auxiliary_files(&meta, &bytes) {
                     Ok(more) => originals.extend(more),
                     Err(why) => {
-                        let why = format!("{}: {why}", meta.id);
-                        self.archive
-                            .harvest_pending(&source, Pending::Failed, &why)?;
-                        run.report.failed.push(why);
-                        return Ok(());
+                        return self.record_failure(run, &source, &why);
                     }
                 }
                 let origin = Origin::Legacy {
@@ -407,11 +419,7 @@ impl Publisher {
                     // This paper cannot be rendered: it fails, the others go on (a signing
                     // or storage failure concerns every paper: it ends the run).
                     Err(e @ PublishError::Render(_)) => {
-                        let why = format!("{}: {e}", meta.id);
-                        self.archive
-                            .harvest_pending(&source, Pending::Failed, &why)?;
-                        run.report.failed.push(why);
-                        return Ok(());
+                        return self.record_failure(run, &source, &e.to_string());
                     }
                     Err(e) => return Err(e),
                 }
@@ -614,7 +622,7 @@ fn extract(bytes: &[u8]) -> Result<String, String> {
 
 /// The name of a harvested paper's draft and copy in the review folder: its reference (or
 /// the end of its id) as a file name, so two papers' `vorlage.pdf` do not meet there.
-fn review_name(meta: &PaperMeta, _file: &FileMeta) -> String {
+fn review_name(meta: &PaperMeta) -> String {
     let base = meta
         .reference
         .clone()
