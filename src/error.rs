@@ -168,7 +168,8 @@ impl ErrorCode for ArchiveError {
             | ArchiveError::NumberTaken { .. }
             | ArchiveError::AlreadyWithdrawn { .. }
             | ArchiveError::BackupTarget(_) => Code::Conflict,
-            ArchiveError::UnknownParent(_) => Code::InvalidPaper,
+            ArchiveError::UnknownParent(_) | ArchiveError::Legacy(_) => Code::InvalidPaper,
+            ArchiveError::LegacyNumber { .. } | ArchiveError::NotStructured(_) => Code::Conflict,
             ArchiveError::NotFound(_) => Code::NotFound,
             ArchiveError::EmptyReason => Code::InvalidParameter,
             ArchiveError::Item { source, .. } => return source.code(),

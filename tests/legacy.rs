@@ -191,6 +191,13 @@ mod import {
         ]);
         assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
         assert!(r.stdout.contains("zur Prüfung"), "{}", r.stdout);
+        // Without a certain Datum it cannot even be archived as "nicht strukturiert".
+        assert!(
+            r.stdout
+                .contains("not archived until it is reviewed: datum: not certain"),
+            "{}",
+            r.stdout
+        );
         assert!(archive.references().is_empty(), "nothing is archived yet");
         let draft_path = review.join("vorlage-0310.toml");
         let draft = std::fs::read_to_string(&draft_path).unwrap();
@@ -264,7 +271,42 @@ mod import {
         ]);
         assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
         assert!(r.stdout.contains("unsicher: begruendung"), "{}", r.stdout);
-        assert!(archive.references().is_empty());
+        // Meanwhile it is archived as a legacy paper not structured yet: what is certain,
+        // the PDF as its original and its text, no rendering; searchable by that text.
+        assert!(
+            r.stdout
+                .contains("archiviert als 0310/2012, nicht strukturiert"),
+            "{}",
+            r.stdout
+        );
+        assert_eq!(archive.references(), ["0310/2012"]);
+        let held = show(&archive, "0310/2012");
+        assert_eq!(held["structured"], false, "{held}");
+        assert_eq!(held["renditions"].as_array().unwrap().len(), 0);
+        assert_eq!(held["originals"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            held["source"]["betreff"],
+            "Integrationskonzept für die Stadt Hagen"
+        );
+        assert!(
+            held["source"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Resultierend aus der Beschlussfassung"),
+            "{held}"
+        );
+        assert!(held["source"].get("begruendung").is_none(), "{held}");
+        let found = archive.run(&["search", "resultierend", "--json"]);
+        assert_eq!(found.code, 0, "{}", found.stderr);
+        assert!(found.stdout.contains("0310/2012"), "{}", found.stdout);
+        let rerender = archive.run(&["rerender", "0310/2012"]);
+        assert_ne!(rerender.code, 0, "{}", rerender.stdout);
+        assert!(
+            rerender.stderr.contains("nicht strukturiert"),
+            "{}",
+            rerender.stderr
+        );
+        archive.assert_check();
         let draft = std::fs::read_to_string(review.join("0310-2012.toml")).unwrap();
         assert!(
             draft.contains("drucksachennummer = \"0310/2012\""),
@@ -274,7 +316,25 @@ mod import {
 
         let accepted = archive.run(&["import", "--accept", review.to_str().unwrap()]);
         assert_eq!(accepted.code, 0, "{}{}", accepted.stdout, accepted.stderr);
+        assert!(
+            accepted.stdout.contains("0310/2012 ist jetzt strukturiert"),
+            "{}",
+            accepted.stdout
+        );
+        // The same paper, structured now: its record, a fresh rendering, the one original.
+        assert_eq!(archive.references(), ["0310/2012"]);
         let shown = show(&archive, "0310/2012");
+        assert_eq!(shown["structured"], true);
+        assert_eq!(shown["renditions"].as_array().unwrap().len(), 1);
+        assert_eq!(shown["originals"].as_array().unwrap().len(), 1);
+        assert!(
+            shown["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["event"] == "structured"),
+            "{shown}"
+        );
         let original = &shown["originals"][0];
         assert_eq!(original["media_type"], "application/pdf");
         assert_eq!(original["file_name"], "0310-2012.pdf");

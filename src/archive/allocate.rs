@@ -25,6 +25,61 @@ const LAST_SEQ_SQL: &str =
 const LAST_SUPPLEMENT_SQL: &str = "SELECT COALESCE(MAX(supplement_no), 0) FROM papers
      WHERE parent_reference = ?1 AND supplement_no IS NOT NULL";
 
+/// `SELECT 1` for a reference that is taken.
+fn exists(tx: &rusqlite::Transaction<'_>, reference: &str) -> rusqlite::Result<bool> {
+    tx.prepare_cached("SELECT 1 FROM papers WHERE reference = ?1")?
+        .query_row([reference], |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
+}
+
+/// Keeps a reference the paper brings along (a historical one, or a legacy paper's) if it is
+/// free: neither the reference nor, when it is in the paper scheme, its number of the year is
+/// taken. `supplement`: the paper is an Ergänzungsvorlage (its reference may name its parent).
+pub(super) fn keep(
+    tx: &rusqlite::Transaction<'_>,
+    numbering: &Numbering,
+    reference: &str,
+    supplement: bool,
+    paper_year: i32,
+) -> Result<Number, ArchiveError> {
+    if exists(tx, reference)? {
+        return Err(ArchiveError::ReferenceExists(reference.to_string()));
+    }
+    if supplement && let Some((parent, n)) = numbering.parse_supplement(reference) {
+        return Ok(Number {
+            reference: reference.to_string(),
+            year: paper_year,
+            seq: None,
+            parent: Some(parent.to_string()),
+            supplement_no: Some(n),
+            allocated: false,
+        });
+    }
+    let parsed = numbering.parse(reference, paper_year);
+    if let Some(p) = parsed
+        && let Some(other) = tx
+            .prepare_cached("SELECT reference FROM papers WHERE year = ?1 AND seq = ?2")?
+            .query_row(params![p.year, p.seq], |r| r.get(0))
+            .optional()?
+    {
+        return Err(ArchiveError::NumberTaken {
+            reference: reference.to_string(),
+            year: p.year,
+            seq: p.seq,
+            other,
+        });
+    }
+    Ok(Number {
+        reference: reference.to_string(),
+        year: parsed.map_or(paper_year, |p| p.year),
+        seq: parsed.map(|p| p.seq),
+        parent: None,
+        supplement_no: None,
+        allocated: false,
+    })
+}
+
 /// Decides the paper's reference inside the write transaction.
 pub(super) fn assign(
     tx: &rusqlite::Transaction<'_>,
@@ -32,54 +87,17 @@ pub(super) fn assign(
     paper: &Paper,
 ) -> Result<Number, ArchiveError> {
     let paper_year = paper.date.year();
-    let exists = |reference: &str| -> rusqlite::Result<bool> {
-        tx.prepare_cached("SELECT 1 FROM papers WHERE reference = ?1")?
-            .query_row([reference], |_| Ok(()))
-            .optional()
-            .map(|r| r.is_some())
-    };
-    let holder = |year: i32, seq: u32| -> rusqlite::Result<Option<String>> {
-        tx.prepare_cached("SELECT reference FROM papers WHERE year = ?1 AND seq = ?2")?
-            .query_row(params![year, seq], |r| r.get(0))
-            .optional()
-    };
+    let exists = |reference: &str| exists(tx, reference);
 
     // A record that brings its own (historical) reference keeps it if it is free.
     if let Some(reference) = &paper.reference {
-        if exists(reference)? {
-            return Err(ArchiveError::ReferenceExists(reference.clone()));
-        }
-        if paper.kind == Kind::Ergaenzungsvorlage
-            && let Some((parent, n)) = numbering.parse_supplement(reference)
-        {
-            return Ok(Number {
-                reference: reference.clone(),
-                year: paper_year,
-                seq: None,
-                parent: Some(parent.to_string()),
-                supplement_no: Some(n),
-                allocated: false,
-            });
-        }
-        let parsed = numbering.parse(reference, paper_year);
-        if let Some(p) = parsed
-            && let Some(other) = holder(p.year, p.seq)?
-        {
-            return Err(ArchiveError::NumberTaken {
-                reference: reference.clone(),
-                year: p.year,
-                seq: p.seq,
-                other,
-            });
-        }
-        return Ok(Number {
-            reference: reference.clone(),
-            year: parsed.map_or(paper_year, |p| p.year),
-            seq: parsed.map(|p| p.seq),
-            parent: None,
-            supplement_no: None,
-            allocated: false,
-        });
+        return keep(
+            tx,
+            numbering,
+            reference,
+            paper.kind == Kind::Ergaenzungsvorlage,
+            paper_year,
+        );
     }
 
     // A supplement is numbered after the paper it supplements.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::db::published_from_column;
 use super::store::{FileStore, sha512_hex};
 use super::{ArchiveError, DbError, FILES_DIR, ORIGINALS_DIR};
-use crate::model::{Kind, Paper, Status};
+use crate::model::{Kind, Record, Status};
 
 /// The outcome of a check: counts, and one line per problem found.
 #[derive(Debug, Default, Serialize)]
@@ -45,13 +45,14 @@ pub(super) fn run(
             .push(format!("database integrity check: {integrity}"));
     }
 
-    // Every paper: its record matches its hash and reads as a paper, what is stored beside
-    // it can be read and follows from it, and it has a rendition.
+    // Every paper: its record matches its hash and reads as a paper (a legacy paper not
+    // structured yet: as one that keeps the rules), what is stored beside it can be read and
+    // follows from it, and it has a rendition (a legacy paper not structured yet: none).
     {
         let mut stmt = tx.prepare(
             "SELECT reference, source_json, source_sha512,
                 (SELECT COUNT(*) FROM renditions WHERE paper_id = papers.id),
-                kind, status, published_from
+                kind, status, published_from, structured
              FROM papers ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -66,10 +67,16 @@ pub(super) fn run(
                     "{reference}: the stored record does not match its SHA-512"
                 ));
             }
-            match serde_json::from_str::<Paper>(&source) {
-                Ok(paper) => {
+            let structured: bool = row.get(7)?;
+            match Record::from_stored(structured, &source) {
+                Ok(record) => {
+                    if let Record::Legacy(legacy) = &record
+                        && let Err(e) = legacy.check()
+                    {
+                        report.problems.push(format!("{reference}: {e}"));
+                    }
                     let stored: Option<String> = row.get(6)?;
-                    let derived = published_from_column(&paper);
+                    let derived = published_from_column(record.published_from());
                     if stored != derived {
                         report.problems.push(format!(
                             "{reference}: the stored publication day ({}) is not the one of its record ({})",
@@ -83,15 +90,22 @@ pub(super) fn run(
                     .push(DbError::unreadable_record(&reference, &e).to_string()),
             }
             let kind: String = row.get(4)?;
-            if let Err(e) = kind.parse::<Kind>() {
+            if (structured || !kind.is_empty())
+                && let Err(e) = kind.parse::<Kind>()
+            {
                 report.problems.push(format!("{reference}: {e}"));
             }
             let status: String = row.get(5)?;
             if let Err(e) = status.parse::<Status>() {
                 report.problems.push(format!("{reference}: {e}"));
             }
-            if renditions == 0 {
+            if renditions == 0 && structured {
                 report.problems.push(format!("{reference}: no stored PDF"));
+            }
+            if renditions > 0 && !structured {
+                report.problems.push(format!(
+                    "{reference}: a legacy paper not structured yet, but with a stored PDF"
+                ));
             }
         }
     }

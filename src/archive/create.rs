@@ -147,7 +147,7 @@ impl Archive {
 
 /// Stages the originals of legacy papers and inserts their rows (in `tx`, which holds the
 /// write lock); the caller commits, or abandons the staging if the commit does not happen.
-fn stage_originals(
+pub(super) fn stage_originals(
     tx: &Transaction<'_>,
     store: &FileStore,
     originals: &[(i64, super::Original)],
@@ -325,7 +325,7 @@ fn insert_paper(
         source,
         sha512_hex(source.as_bytes()),
         now,
-        published_from_column(paper),
+        published_from_column(paper.published_from()),
         slug(&number.reference),
     ])?;
     let paper_id = tx.last_insert_rowid();
@@ -351,7 +351,7 @@ fn insert_paper(
         harvested: Some(h), ..
     } = origin
     {
-        record_harvested(tx, h, paper_id)?;
+        record_harvested(tx, h, paper_id, None)?;
     }
     if let Origin::Import { path, file_sha512 } = origin {
         tx.prepare_cached("INSERT INTO imports (path, file_sha512, paper_id) VALUES (?1, ?2, ?3)")?

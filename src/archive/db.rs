@@ -17,7 +17,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The migrations, in order; the database's `user_version` counts how many have run. Each is
 /// SQL, and for migration 4 also the Rust that fills the columns it adds, then more SQL.
-const MIGRATIONS: [&str; 9] = [
+const MIGRATIONS: [&str; 10] = [
     r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
@@ -228,6 +228,49 @@ BEGIN SELECT RAISE(ABORT, 'a harvested paper stays the paper it was archived as'
 CREATE TRIGGER harvested_keep BEFORE DELETE ON harvested WHEN OLD.paper_id IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'a harvested paper''s origin is never deleted'); END;
 "#,
+    r#"
+-- 10: legacy papers not structured yet ("nicht strukturiert"): a row whose source_json is a
+-- model::LegacyPaper (what is known for certain, and the extracted text), with its originals
+-- and no rendition. Until it is structured its metadata may be completed (a harvest fetching
+-- its files later); it becomes structured once, when a reviewed record is accepted, and from
+-- then on its record never changes. It keeps its number throughout.
+ALTER TABLE papers ADD COLUMN structured INTEGER NOT NULL DEFAULT 1 CHECK (structured IN (0, 1));
+DROP TRIGGER papers_identity;
+CREATE TRIGGER papers_identity BEFORE UPDATE OF id, reference, year, seq, parent_reference,
+    supplement_no, allocated, kind, public, date, subject, department, source_json,
+    source_sha512, created_at, structured ON papers WHEN OLD.structured = 1
+BEGIN SELECT RAISE(ABORT, 'a paper''s record never changes (a correction is a new paper)'); END;
+CREATE TRIGGER legacy_papers_number BEFORE UPDATE OF id, reference, year, seq,
+    parent_reference, supplement_no, allocated, created_at, slug ON papers WHEN OLD.structured = 0
+BEGIN SELECT RAISE(ABORT, 'a legacy paper keeps the number it was issued with'); END;
+DROP TRIGGER papers_derived;
+CREATE TRIGGER papers_derived BEFORE UPDATE OF published_from, slug ON papers
+    WHEN OLD.structured = 1
+BEGIN SELECT RAISE(ABORT, 'a paper''s record never changes (a correction is a new paper)'); END;
+-- A harvested Paper archived as a legacy paper is pending (in review, or its files failed and
+-- are fetched again) and already has its paper.
+CREATE TABLE harvested_10 (
+    system_url TEXT NOT NULL,
+    oparl_id   TEXT NOT NULL,
+    paper_id   INTEGER REFERENCES papers (id),
+    modified   TEXT,
+    state      TEXT NOT NULL CHECK (state IN ('archived', 'review', 'failed')),
+    reason     TEXT NOT NULL DEFAULT '',
+    oparl_fields TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (system_url, oparl_id),
+    CHECK (state <> 'archived' OR paper_id IS NOT NULL)
+);
+INSERT INTO harvested_10 SELECT system_url, oparl_id, paper_id, modified, state, reason,
+    oparl_fields FROM harvested;
+DROP TABLE harvested;
+ALTER TABLE harvested_10 RENAME TO harvested;
+CREATE INDEX harvested_paper ON harvested (paper_id);
+CREATE TRIGGER harvested_paper_fixed BEFORE UPDATE OF paper_id, state ON harvested
+    WHEN OLD.paper_id IS NOT NULL AND NEW.paper_id IS NOT OLD.paper_id
+BEGIN SELECT RAISE(ABORT, 'a harvested paper stays the paper it was archived as'); END;
+CREATE TRIGGER harvested_keep BEFORE DELETE ON harvested WHEN OLD.paper_id IS NOT NULL
+BEGIN SELECT RAISE(ABORT, 'a harvested paper''s origin is never deleted'); END;
+"#,
 ];
 
 /// What runs after a migration's SQL, by migration number (from 1).
@@ -243,11 +286,12 @@ fn after_migration(number: usize, conn: &Connection) -> Result<(), DbError> {
     Ok(())
 }
 
-/// The `published_from` column of a paper: the day from which the public may see it as
+/// The `published_from` column of a paper released so (`Paper::published_from`,
+/// `LegacyPaper::published_from`): the day from which the public may see it as
 /// `YYYY-MM-DD`, `0000-01-01` for "from the start", `NULL` for never; public queries ask
 /// `published_from <= today`.
-pub fn published_from_column(paper: &Paper) -> Option<String> {
-    match paper.published_from() {
+pub fn published_from_column(release: Release) -> Option<String> {
+    match release {
         Release::Never => None,
         Release::Now => Some("0000-01-01".into()),
         Release::From(day) => Some(day.to_string()),
@@ -266,7 +310,7 @@ fn derive_columns(conn: &Connection) -> Result<(), DbError> {
         conn.prepare("UPDATE papers SET published_from = ?2, slug = ?3 WHERE id = ?1")?;
     for (id, reference, json) in rows {
         let published_from = match serde_json::from_str::<Paper>(&json) {
-            Ok(paper) => published_from_column(&paper),
+            Ok(paper) => published_from_column(paper.published_from()),
             Err(e) => {
                 tracing::warn!(
                     "{reference}: the stored record cannot be read ({e}); the paper is not shown to the public (run `drucksache check`)"

@@ -177,9 +177,10 @@ impl Archive {
         Ok(())
     }
 
-    /// Records that an archived Paper was changed in the other system since (its record
-    /// stays: a paper's record never changes).
-    pub fn harvest_changed(&mut self, paper: &Harvested, reason: &str) -> Result<(), ArchiveError> {
+    /// Records the newest `modified` of a Paper the archive holds already, and what became
+    /// of it: changed in the other system since (a structured paper's record stays: it never
+    /// changes), or its files failed again.
+    pub fn harvest_note(&mut self, paper: &Harvested, reason: &str) -> Result<(), ArchiveError> {
         self.conn.execute(
             "UPDATE harvested SET modified = ?3, reason = ?4
              WHERE system_url = ?1 AND oparl_id = ?2 AND paper_id IS NOT NULL",
@@ -205,24 +206,34 @@ pub(super) fn is_harvested(
     .map(|found| found.is_some())
 }
 
-/// Records the harvested Paper as archived as `paper_id`, in the transaction that archives it.
+/// Records the harvested Paper as archived as `paper_id`, in the transaction that archives
+/// it: `pending` `None` for a structured paper, else a legacy paper still in review or whose
+/// files failed (and why).
 pub(super) fn record_harvested(
     tx: &Transaction<'_>,
     h: &Harvested,
     paper_id: i64,
+    pending: Option<(HarvestPending, &str)>,
 ) -> rusqlite::Result<()> {
+    let (state, reason) = match pending {
+        None => ("archived", ""),
+        Some((HarvestPending::Review, reason)) => ("review", reason),
+        Some((HarvestPending::Failed, reason)) => ("failed", reason),
+    };
     tx.prepare_cached(
         "INSERT INTO harvested (system_url, oparl_id, paper_id, modified, state, reason, oparl_fields)
-         VALUES (?1, ?2, ?3, ?4, 'archived', '', ?5)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (system_url, oparl_id) DO UPDATE
-         SET paper_id = excluded.paper_id, modified = excluded.modified, state = 'archived',
-             reason = '', oparl_fields = excluded.oparl_fields",
+         SET paper_id = excluded.paper_id, modified = excluded.modified, state = excluded.state,
+             reason = excluded.reason, oparl_fields = excluded.oparl_fields",
     )?
     .execute(params![
         h.system_url,
         h.oparl_id,
         paper_id,
         h.modified,
+        state,
+        reason,
         serde_json::to_string(&h.oparl_fields).expect("strings serialize")
     ])?;
     Ok(())

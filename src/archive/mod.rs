@@ -5,7 +5,7 @@
 //! configuration; `crate::publish` puts those together.
 //!
 //! - `mod.rs`: [`Archive`] (opening, recovery, the write lock), its errors and shared types;
-//! - `create.rs`: writing new papers; `allocate.rs`: numbering; `rerender.rs`: re-rendering
+//! - `create.rs`: writing new papers; `legacy.rs`: legacy papers not structured yet; `allocate.rs`: numbering; `rerender.rs`: re-rendering
 //!   runs and storing their new renditions;
 //! - `read.rs`: `list`, `show`, records, history; `public.rs`: what the public may see;
 //! - `withdraw.rs`, `backup.rs`, `check.rs`: the other commands; `db.rs`: schema and
@@ -24,6 +24,7 @@ mod create;
 mod db;
 mod harvest;
 mod hooks;
+mod legacy;
 mod public;
 mod read;
 mod rerender;
@@ -40,6 +41,7 @@ pub use check::CheckReport;
 pub use db::{DbError, SCHEMA_VERSION};
 pub use harvest::{HarvestPending, KnownPaper, ListState, RunState};
 pub(crate) use hooks::test_pause;
+pub use legacy::PendingHarvest;
 pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition};
 pub use read::{Event, ListFilter, OriginalFile, PaperDetails, Rendition, Summary};
 pub use rerender::{
@@ -78,6 +80,17 @@ pub enum ArchiveError {
         seq: u32,
         other: String,
     },
+    /// A legacy paper's metadata breaks a rule.
+    #[error(transparent)]
+    Legacy(crate::model::LegacyPaperError),
+    #[error(
+        "drucksachennummer: the archive holds this legacy paper as {reference}, the new data says {other}; a paper keeps its number"
+    )]
+    LegacyNumber { reference: String, other: String },
+    #[error(
+        "{0} is a legacy paper not structured yet (nicht strukturiert): it cannot be rendered until its reviewed record is accepted (drucksache import --accept)"
+    )]
+    NotStructured(String),
     #[error("bezug: {0} is not in the archive (a supplement needs its paper archived first)")]
     UnknownParent(String),
     #[error("{0} is not in the archive")]

@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::read::{OriginalFile, parse_stored};
 use super::{Archive, ArchiveError, DbError};
-use crate::model::{Date, Paper, Status, is_slug};
+use crate::model::{Date, Record, Status, is_slug};
 
 /// One paper as the public routes show it.
 #[derive(Debug, Clone)]
@@ -27,8 +27,8 @@ pub struct PublicPaper {
     /// RFC 3339 times of the row.
     pub created_at: String,
     pub modified_at: String,
-    /// The stored record.
-    pub paper: Paper,
+    /// The stored record: a structured paper, or a legacy paper not structured yet.
+    pub record: Record,
     /// Oldest first; the last one is the current PDF.
     pub renditions: Vec<PublicRendition>,
     /// The files a legacy paper was imported from ("Original"), oldest first.
@@ -72,7 +72,7 @@ pub struct ChangeWindow {
 }
 
 const PAPER_COLUMNS: &str = "id, reference, slug, status, withdrawn_reason, created_at, \
-    modified_at, source_json, parent_reference";
+    modified_at, source_json, parent_reference, structured";
 
 impl Archive {
     /// The public paper with this slug, if it is released on `today`.
@@ -280,7 +280,7 @@ impl Archive {
     }
 
     fn complete(&self, raw: RawPaper, today: Date) -> Result<PublicPaper, ArchiveError> {
-        let paper: Paper = serde_json::from_str(&raw.source_json)
+        let record = Record::from_stored(raw.structured, &raw.source_json)
             .map_err(|e| DbError::unreadable_record(&raw.reference, &e))?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, sha512, size, created_at, signer, development_key FROM renditions
@@ -336,7 +336,7 @@ impl Archive {
             withdrawn_reason: raw.withdrawn_reason,
             created_at: raw.created_at,
             modified_at: raw.modified_at,
-            paper,
+            record,
             renditions,
             originals: self.originals_of(raw.id)?,
             parent,
@@ -355,6 +355,7 @@ struct RawPaper {
     modified_at: String,
     source_json: String,
     parent_reference: Option<String>,
+    structured: bool,
 }
 
 fn raw_paper(r: &Row) -> rusqlite::Result<RawPaper> {
@@ -368,5 +369,6 @@ fn raw_paper(r: &Row) -> rusqlite::Result<RawPaper> {
         modified_at: r.get(6)?,
         source_json: r.get(7)?,
         parent_reference: r.get(8)?,
+        structured: r.get(9)?,
     })
 }

@@ -8,18 +8,22 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Archive, ArchiveError, DbError};
-use crate::model::{Kind, Paper, Status};
+use crate::model::{Kind, Record, Status};
 
 /// One paper as `list` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub reference: String,
-    pub kind: Kind,
+    /// Vorlagenart (`None`: a legacy paper whose kind is not known).
+    pub kind: Option<Kind>,
     pub date: String,
     pub subject: String,
     pub department: String,
     pub public: bool,
     pub status: Status,
+    /// `false`: a legacy paper not structured yet ("nicht strukturiert"): metadata, its
+    /// originals and their text, no rendition.
+    pub structured: bool,
 }
 
 /// Everything the archive knows about one paper, for `show` and `export`.
@@ -128,34 +132,37 @@ impl Archive {
         Ok(rows)
     }
 
-    /// Every paper's stored record with its status, oldest first (for the search index).
-    pub fn records(&self) -> Result<Vec<(Paper, Status)>, ArchiveError> {
+    /// Every paper's stored record with its reference and status, oldest first (for the
+    /// search index).
+    pub fn records(&self) -> Result<Vec<(String, Record, Status)>, ArchiveError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT reference, source_json, status FROM papers ORDER BY id")?;
+            .prepare("SELECT reference, source_json, status, structured FROM papers ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (reference, json, status) = row?;
-            let paper: Paper = serde_json::from_str(&json)
+            let (reference, json, status, structured) = row?;
+            let record = Record::from_stored(structured, &json)
                 .map_err(|e| DbError::unreadable_record(&reference, &e))?;
-            out.push((paper, parse_stored(&reference, &status)?));
+            let status = parse_stored(&reference, &status)?;
+            out.push((reference, record, status));
         }
         Ok(out)
     }
 
     /// One paper's stored record and status.
-    pub fn record(&self, reference: &str) -> Result<(Paper, Status), ArchiveError> {
+    pub fn record(&self, reference: &str) -> Result<(Record, Status), ArchiveError> {
         let details = self.show(reference)?;
-        let paper = serde_json::from_value(details.source)
+        let record = Record::from_stored(details.summary.structured, &details.source.to_string())
             .map_err(|e| DbError::unreadable_record(reference, &e))?;
-        Ok((paper, details.summary.status))
+        Ok((record, details.summary.status))
     }
 
     /// Tracked record paths (relative, with `/`) that have been imported.
@@ -170,7 +177,8 @@ impl Archive {
     /// Papers, oldest first.
     pub fn list(&self, filter: &ListFilter) -> Result<Vec<Summary>, ArchiveError> {
         let mut stmt = self.conn.prepare(
-            "SELECT reference, kind, date, subject, department, public, status FROM papers
+            "SELECT reference, kind, date, subject, department, public, status, structured
+             FROM papers
              WHERE (?1 IS NULL OR year = ?1) AND (?2 IS NULL OR kind = ?2)
              ORDER BY date, year, seq, reference",
         )?;
@@ -186,29 +194,29 @@ impl Archive {
             .conn
             .query_row(
                 "SELECT id, reference, kind, date, subject, department, public, status,
-                    allocated, parent_reference, withdrawn_reason, created_at, modified_at,
+                    structured, allocated, parent_reference, withdrawn_reason, created_at, modified_at,
                     source_json, source_sha512,
                     (SELECT path FROM imports WHERE paper_id = papers.id)
                  FROM papers WHERE reference = ?1",
                 [reference],
                 |r| {
-                    let source: String = r.get(13)?;
+                    let source: String = r.get(14)?;
                     let summary = summary(r, 1)?;
                     let source = serde_json::from_str(&source).map_err(|e| {
-                        stored_value_error(13, DbError::unreadable_record(&summary.reference, &e))
+                        stored_value_error(14, DbError::unreadable_record(&summary.reference, &e))
                     })?;
                     Ok((
                         r.get::<_, i64>(0)?,
                         PaperDetails {
                             summary,
-                            allocated: r.get(8)?,
-                            supplements: r.get(9)?,
-                            withdrawn_reason: r.get(10)?,
-                            created_at: r.get(11)?,
-                            modified_at: r.get(12)?,
+                            allocated: r.get(9)?,
+                            supplements: r.get(10)?,
+                            withdrawn_reason: r.get(11)?,
+                            created_at: r.get(12)?,
+                            modified_at: r.get(13)?,
                             source,
-                            source_sha512: r.get(14)?,
-                            imported_from: r.get(15)?,
+                            source_sha512: r.get(15)?,
+                            imported_from: r.get(16)?,
                             renditions: Vec::new(),
                             originals: Vec::new(),
                             history: Vec::new(),
@@ -320,8 +328,16 @@ pub(super) fn original_reference(
 
 fn summary(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Summary> {
     let reference: String = r.get(at)?;
+    let structured: bool = r.get(at + 7)?;
+    let kind: String = r.get(at + 1)?;
     Ok(Summary {
-        kind: stored(r, at + 1, &reference)?,
+        // Only a legacy paper may be of no known kind.
+        kind: if kind.is_empty() && !structured {
+            None
+        } else {
+            Some(stored(r, at + 1, &reference)?)
+        },
+        structured,
         date: r.get(at + 2)?,
         subject: r.get(at + 3)?,
         department: r.get(at + 4)?,

@@ -426,7 +426,7 @@ fn select(
     };
     match selection {
         Selection::All => Ok(conn
-            .prepare("SELECT id, reference FROM papers ORDER BY id")?
+            .prepare("SELECT id, reference FROM papers WHERE structured = 1 ORDER BY id")?
             .query_map([], row)?
             .collect::<Result<_, _>>()?),
         Selection::Filter {
@@ -436,7 +436,8 @@ fn select(
         } => Ok(conn
             .prepare(
                 "SELECT p.id, p.reference FROM papers p
-                 WHERE (?1 IS NULL OR p.year = ?1) AND (?2 IS NULL OR p.kind = ?2)
+                 WHERE p.structured = 1
+                   AND (?1 IS NULL OR p.year = ?1) AND (?2 IS NULL OR p.kind = ?2)
                    AND (?3 = 0 OR (
                      EXISTS (SELECT 1 FROM renditions r
                              WHERE r.id = (SELECT MAX(id) FROM renditions WHERE paper_id = p.id)
@@ -459,13 +460,17 @@ fn select(
             )?
             .collect::<Result<_, _>>()?),
         Selection::References(references) => {
-            let mut stmt = conn.prepare("SELECT id, reference FROM papers WHERE reference = ?1")?;
+            let mut stmt =
+                conn.prepare("SELECT id, reference, structured FROM papers WHERE reference = ?1")?;
             let mut papers: Vec<Pending> = Vec::with_capacity(references.len());
             for reference in references {
-                let paper = stmt
-                    .query_row([reference], row)
+                let (paper, structured) = stmt
+                    .query_row([reference], |r| Ok((row(r)?, r.get::<_, bool>(2)?)))
                     .optional()?
                     .ok_or_else(|| ArchiveError::NotFound(reference.clone()))?;
+                if !structured {
+                    return Err(ArchiveError::NotStructured(reference.clone()));
+                }
                 if !papers.contains(&paper) {
                     papers.push(paper);
                 }
@@ -524,8 +529,8 @@ mod tests {
 
     /// A second "PDF" of a paper, made with templates `t2`.
     fn again(paper_id: i64, archive: &Archive, reference: &str) -> Outcome {
-        let (paper, _) = archive.record(reference).unwrap();
-        let mut produced = produce(&paper).unwrap();
+        let (record, _) = archive.record(reference).unwrap();
+        let mut produced = produce(record.paper().unwrap()).unwrap();
         produced.pdf.extend_from_slice(b" again");
         produced.template_sha512 = "t2".into();
         Outcome {

@@ -6,7 +6,7 @@ use super::{load_all, write_atomically};
 use crate::archive::{Archive, ArchiveError, ListFilter, PaperDetails};
 use crate::cli::{BackupArgs, CheckArgs, ExportArgs, ListArgs, NewArgs, ShowArgs, WithdrawArgs};
 use crate::config::Settings;
-use crate::model::{Date, Status};
+use crate::model::{Date, Status, kind_label};
 use crate::publish::{PublishError, Publisher};
 
 pub fn new(settings: &Settings, args: &NewArgs) -> anyhow::Result<()> {
@@ -58,7 +58,13 @@ fn describe(d: &PaperDetails) -> String {
     let mut out = String::new();
     let mut line = |label: &str, value: &str| out.push_str(&format!("{label:<18} {value}\n"));
     line("Drucksachennummer", &s.reference);
-    line("Art", s.kind.label());
+    line("Art", kind_label(s.kind));
+    if !s.structured {
+        line(
+            "Form",
+            "nicht strukturiert (Altbestand: Metadaten, Original und sein Text)",
+        );
+    }
     line("Datum", &s.date);
     line("Betreff", &s.subject);
     line("Amt", &s.department);
@@ -156,6 +162,9 @@ pub fn list(settings: &Settings, args: &ListArgs) -> anyhow::Result<()> {
         if !p.public {
             flags.push("nichtöffentlich");
         }
+        if !p.structured {
+            flags.push("nicht strukturiert");
+        }
         if p.status == Status::Withdrawn {
             flags.push("zurückgezogen");
         }
@@ -168,7 +177,7 @@ pub fn list(settings: &Settings, args: &ListArgs) -> anyhow::Result<()> {
             "{:<14} {}  {:<19} {}{flags}",
             p.reference,
             p.date,
-            p.kind.label(),
+            kind_label(p.kind),
             p.subject
         );
     }

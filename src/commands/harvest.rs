@@ -92,14 +92,15 @@ fn print_report(r: &HarvestReport) {
         println!("Seite fehlgeschlagen: {why}");
     }
     println!(
-        "Seiten: {}; Papiere: {} neu, {} unverändert, {} geändert, {} zur Prüfung, {} fehlgeschlagen, {} gelöscht",
+        "Seiten: {}; Papiere: {} neu, {} unverändert, {} geändert, {} zur Prüfung, {} fehlgeschlagen, {} gelöscht; davon nicht strukturiert archiviert: {}",
         r.pages,
         r.new.len(),
         r.unchanged,
         r.changed.len(),
         r.review.len(),
         r.failed.len(),
-        r.deleted
+        r.deleted,
+        r.legacy.len()
     );
     let failed: Vec<String> = r
         .files_failed

@@ -27,11 +27,24 @@ pub fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<()> {
         LegacyOutcome::AlreadyImported(reference) => {
             println!("{name}: bereits archiviert als {reference}")
         }
-        LegacyOutcome::ToReview { draft, doubts } => {
+        LegacyOutcome::ToReview {
+            draft,
+            doubts,
+            legacy,
+        } => {
             println!("{name}: zur Prüfung in {}", draft.display());
             for doubt in doubts {
                 println!("  unsicher: {doubt}");
             }
+            match legacy {
+                Ok(reference) => {
+                    println!("  archiviert als {reference}, nicht strukturiert (Altbestand)")
+                }
+                Err(why) => println!("  {why}"),
+            }
+        }
+        LegacyOutcome::Structured(reference) => {
+            println!("{name}: {reference} ist jetzt strukturiert und neu gesetzt")
         }
         LegacyOutcome::Refused(why) => {
             refused += 1;

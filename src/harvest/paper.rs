@@ -16,7 +16,7 @@ pub struct PaperMeta {
     /// `modified`, as written.
     pub modified: Option<String>,
     pub deleted: bool,
-    /// `name`, with line breaks and runs of spaces cleaned.
+    /// `name`, with line breaks, control characters and runs of spaces cleaned.
     pub name: Option<String>,
     pub reference: Option<String>,
     /// `date` (the day).
@@ -94,9 +94,12 @@ impl PaperMeta {
     }
 }
 
-/// A Betreff on one line: line breaks and runs of spaces become one space.
+/// A Betreff on one line: line breaks, control characters and runs of spaces become one space.
 pub fn clean_name(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ")
+    name.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The record's Vorlagenart for an OParl `paperType` ("Beschlussvorlage", "Mitteilung",
@@ -245,6 +248,14 @@ mod tests {
         assert_eq!(meta.consultations[0].organizations.len(), 1);
         assert_eq!(meta.auxiliary_files.len(), 1);
         assert!(matches!(meta.main_file, Some(Ref::Object(_))));
+    }
+
+    #[test]
+    fn a_betreff_loses_control_characters_and_runs_of_spaces() {
+        assert_eq!(
+            clean_name("Kaputte\u{1}Datei \n  neu\t"),
+            "Kaputte Datei neu"
+        );
     }
 
     #[test]

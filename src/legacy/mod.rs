@@ -20,7 +20,9 @@ mod text;
 
 use serde_json::{Map, Value};
 
-use crate::model::{Format, InputError, Paper, SourceText};
+use crate::model::{
+    Format, InputError, LegacyPaper, LegacyPaperError, Paper, SourceText, clean_text,
+};
 pub use split::split;
 
 /// One field of a draft record.
@@ -127,6 +129,40 @@ impl Draft {
             map.insert(field.key.to_string(), field.value.clone());
         }
         Value::Object(map)
+    }
+
+    /// The legacy paper ("nicht strukturiert") to archive while the draft waits for review:
+    /// only the fields read without doubt or given by the other system (whose metadata is
+    /// what it published, even where the text says otherwise), and `text`, the original's
+    /// text. A required one (Drucksachennummer, Datum, Betreff) in doubt or unreadable
+    /// refuses it; an optional one is left out (Öffentlichkeit in doubt: not public).
+    pub fn legacy_paper(&self, text: &str) -> Result<LegacyPaper, LegacyPaperError> {
+        fn certain<T: serde::de::DeserializeOwned>(draft: &Draft, key: &str) -> Option<T> {
+            let field = draft
+                .field(key)
+                .filter(|f| f.doubt.is_none() || draft.is_given(f.key))?;
+            serde_json::from_value(field.value.clone()).ok()
+        }
+        let required = |key: &'static str| LegacyPaperError {
+            field: key,
+            why: match self.field(key).and_then(|f| f.doubt.clone()) {
+                Some(doubt) => format!("not certain ({doubt})"),
+                None => "not found".into(),
+            },
+        };
+        let legacy = LegacyPaper {
+            public: certain(self, "oeffentlich").unwrap_or(false),
+            kind: certain(self, "art"),
+            reference: certain(self, "drucksachennummer")
+                .ok_or_else(|| required("drucksachennummer"))?,
+            date: certain(self, "datum").ok_or_else(|| required("datum"))?,
+            department: certain(self, "amt"),
+            subject: certain(self, "betreff").ok_or_else(|| required("betreff"))?,
+            consultations: certain(self, "beratungsfolge").unwrap_or_default(),
+            text: clean_text(&text::readable(text)),
+        };
+        legacy.check()?;
+        Ok(legacy)
     }
 
     /// The draft validated as a paper, through the same validation as every record

@@ -91,6 +91,43 @@ fn clean_line(raw: &str) -> String {
     out.trim().to_string()
 }
 
+/// The text of an original as a legacy paper's page and the search index show it: each
+/// line cleaned ([`clean_lines`]), page furniture removed ([`drop_furniture`]), a word
+/// broken at a line end ("Unterstü-" over "tzung") joined, at most one blank line in a row.
+/// Other line breaks stay: a layout dump's tables and lists keep their lines.
+pub fn readable(text: &str) -> String {
+    let mut lines = clean_lines(text);
+    drop_furniture(&mut lines);
+    let mut out: Vec<String> = Vec::new();
+    for line in lines {
+        let text = line.text;
+        if text.is_empty() {
+            if out.last().is_some_and(|l| !l.is_empty()) {
+                out.push(String::new());
+            }
+            continue;
+        }
+        if let Some(previous) = out.last_mut()
+            && previous.ends_with('-')
+            && previous[..previous.len() - 1]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphabetic)
+            && text.chars().next().is_some_and(char::is_lowercase)
+            && !is_conjunction(text.split_whitespace().next().unwrap_or(""))
+        {
+            previous.pop();
+            previous.push_str(&text);
+            continue;
+        }
+        out.push(text);
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out.join("\n")
+}
+
 /// Removes page furniture: the page number ("Seite 2", "Seite 2 von 5", "- 2 -"), also as a
 /// cell beside other text, and the letterhead of the issuing authority ("STADT HAGEN" over
 /// "Der Oberbürgermeister"), which extraction repeats on every page wherever the page break
@@ -294,5 +331,14 @@ mod tests {
         );
         assert_eq!(join_paragraph(["Kosten –", "keine"]), "Kosten – keine");
         assert_eq!(join_paragraph(["a  b", "", "c"]), "a b c");
+    }
+
+    #[test]
+    fn readable_text_joins_broken_words_and_drops_furniture() {
+        let raw = "STADT HAGEN\nDer Oberbürgermeister\n\n\n\nBetreff:\nIntegra\u{ad}tionskonzept mit Unterstü\u{2010}\ntzung des IMAP\nSport-\nund Freizeit\nSeite 2\n\n\n08.05.2012    Integrationsrat\n\n";
+        assert_eq!(
+            readable(raw),
+            "Betreff:\nIntegrationskonzept mit Unterstützung des IMAP\nSport-\nund Freizeit\n\n08.05.2012    Integrationsrat"
+        );
     }
 }

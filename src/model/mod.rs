@@ -6,6 +6,7 @@
 mod charset;
 mod date;
 mod input;
+mod legacy_paper;
 pub mod limits;
 pub mod numbering;
 mod publication;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use charset::{Unprintable, first_unprintable, is_printable, printable};
 pub use date::{Clock, Date, YEARS};
 pub use input::{Format, MAX_INPUT_BYTES, Position, SourceText};
+pub use legacy_paper::{LegacyPaper, LegacyPaperError, Record, clean_text, kind_label};
 pub use numbering::{Numbering, SchemeError, is_slug, slug};
 pub use publication::Release;
 pub use validate::{FieldError, InputError, schema};

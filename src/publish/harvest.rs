@@ -18,7 +18,8 @@ use super::extract::pdf_text;
 use super::legacy::{checked_paper, write_review};
 use super::{PublishError, Publisher};
 use crate::archive::{
-    ArchiveError, HarvestPending as Pending, Harvested, Origin, Original, RunState, sha512_hex,
+    ArchiveError, HarvestPending as Pending, Harvested, Origin, Original, PendingHarvest, RunState,
+    sha512_hex,
 };
 use crate::harvest::{
     self, Client, ClientOptions, FetchError, FileMeta, OparlError, PaperMeta, Ref, Step,
@@ -75,6 +76,9 @@ pub struct HarvestReport {
     pub review: Vec<String>,
     /// Papers that could not be archived: "id: why" (tried again by the next run).
     pub failed: Vec<String>,
+    /// Drucksachennummern of the papers in review or failed that are archived (or were
+    /// completed) meanwhile as legacy papers not structured yet.
+    pub legacy: Vec<String>,
     /// Papers the other system marks as deleted (skipped).
     pub deleted: usize,
     pub files_downloaded: usize,
@@ -314,13 +318,13 @@ impl Publisher {
             oparl_fields: Vec::new(),
         };
         let known = self.archive.harvested(&source.system_url, &meta.id)?;
-        match known {
+        match &known {
             Some(k) if k.state == "archived" => {
                 if same_time(k.modified.as_deref(), meta.modified.as_deref()) {
                     run.report.unchanged += 1;
                 } else {
-                    let reference = k.reference.unwrap_or_default();
-                    self.archive.harvest_changed(
+                    let reference = k.reference.clone().unwrap_or_default();
+                    self.archive.harvest_note(
                         &source,
                         "im anderen System geändert; der archivierte Datensatz bleibt",
                     )?;
@@ -337,21 +341,37 @@ impl Publisher {
             }
             _ => {}
         }
-        let (file, bytes) = match run.main_file(&meta) {
-            Ok(found) => found,
-            Err(why) => {
-                return self.record_failure(run, &source, &why);
-            }
-        };
-        let text = match extract(&bytes) {
-            Ok(text) => text,
-            Err(why) => {
-                run.report.count_file_failure("Text nicht lesbar");
-                return self.record_failure(run, &source, &why);
-            }
-        };
+        // The legacy paper ("nicht strukturiert") the archive holds of it already, if any.
+        let held = known.and_then(|k| k.reference);
         let steps = run.steps(&meta);
         let amt = run.department(&meta);
+        let read = run
+            .main_file(&meta)
+            .and_then(|(file, bytes)| match extract(&bytes) {
+                Ok(text) => Ok((file, bytes, text)),
+                Err(why) => {
+                    run.report.count_file_failure("Text nicht lesbar");
+                    Err(why)
+                }
+            });
+        let (file, bytes, text) = match read {
+            Ok(read) => read,
+            Err(why) => {
+                // Archived from its metadata meanwhile; its files are fetched again next run.
+                let draft = harvest::draft(&meta, &steps, amt, Default::default());
+                let why = format!("{}: {why}", meta.id);
+                return self.hold_legacy(
+                    run,
+                    &source,
+                    held,
+                    &draft,
+                    "",
+                    Vec::new(),
+                    Pending::Failed,
+                    why,
+                );
+            }
+        };
         let mut draft = harvest::draft(&meta, &steps, amt, split(&text));
         let name = review_name(&meta);
         let certain = if draft.is_certain() {
@@ -373,31 +393,49 @@ impl Publisher {
                 .map(|f| format!("{}: {}", f.key, f.doubt.as_deref().unwrap_or_default()))
                 .collect())
         };
+        let main = Original {
+            file_name: file.file_name.clone(),
+            media_type: "application/pdf".into(),
+            bytes: bytes.clone(),
+        };
         let doubts = match certain {
             Ok(paper) => {
                 let (given, from_text) = draft
                     .fields()
                     .iter()
                     .partition::<Vec<_>, _>(|f| draft.is_given(f.key));
-                let mut originals = vec![Original {
-                    file_name: file.file_name.clone(),
-                    media_type: "application/pdf".into(),
-                    bytes: bytes.clone(),
-                }];
+                let mut originals = vec![main.clone()];
                 match run.auxiliary_files(&meta, &bytes) {
                     Ok(more) => originals.extend(more),
                     Err(why) => {
-                        return self.record_failure(run, &source, &why);
+                        let why = format!("{}: {why}", meta.id);
+                        return self.hold_legacy(
+                            run,
+                            &source,
+                            held,
+                            &draft,
+                            &text,
+                            vec![main],
+                            Pending::Failed,
+                            why,
+                        );
                     }
                 }
-                let origin = Origin::Legacy {
-                    originals,
-                    harvested: Some(Harvested {
-                        oparl_fields: given.iter().map(|f| f.key.to_string()).collect(),
-                        ..source.clone()
-                    }),
+                let harvested = Harvested {
+                    oparl_fields: given.iter().map(|f| f.key.to_string()).collect(),
+                    ..source.clone()
                 };
-                match self.create_from(paper, origin) {
+                let created = match &held {
+                    Some(_) => self.structure(paper, originals, Some(harvested)).map(Some),
+                    None => self.create_from(
+                        paper,
+                        Origin::Legacy {
+                            originals,
+                            harvested: Some(harvested),
+                        },
+                    ),
+                };
+                match created {
                     Ok(Some(created)) => {
                         run.report.fields_from_oparl += given.len();
                         run.report.fields_from_text += from_text.len();
@@ -433,9 +471,84 @@ impl Publisher {
                 Err(e) => why = format!("{why} ({e})"),
             }
         }
-        self.archive
-            .harvest_pending(&source, Pending::Review, &why)?;
-        run.report.review.push(why);
+        self.hold_legacy(
+            run,
+            &source,
+            held,
+            &draft,
+            &text,
+            vec![main],
+            Pending::Review,
+            why,
+        )
+    }
+
+    /// A Paper that cannot be archived as a structured paper now (in doubt, or its files
+    /// failed): archived meanwhile as a legacy paper not structured yet from what is known of
+    /// it for certain, or its existing one completed; recorded as pending either way (in
+    /// review, or failed: the next run fetches it again). Too little known for certain (no
+    /// Drucksachennummer, Datum or Betreff): only the pending row.
+    #[allow(clippy::too_many_arguments)]
+    fn hold_legacy(
+        &mut self,
+        run: &mut Run<'_>,
+        source: &Harvested,
+        held: Option<String>,
+        draft: &crate::legacy::Draft,
+        text: &str,
+        originals: Vec<Original>,
+        state: Pending,
+        why: String,
+    ) -> Result<(), PublishError> {
+        let pending = PendingHarvest {
+            paper: Harvested {
+                oparl_fields: draft
+                    .fields()
+                    .iter()
+                    .filter(|f| draft.is_given(f.key))
+                    .map(|f| f.key.to_string())
+                    .collect(),
+                ..source.clone()
+            },
+            state,
+            reason: why.clone(),
+        };
+        let stored = match (draft.legacy_paper(text), &held) {
+            // Nothing new to keep of a paper held already (its files failed again).
+            (_, Some(_)) if originals.is_empty() => {
+                self.archive.harvest_note(source, &why)?;
+                Ok(None)
+            }
+            (Ok(legacy), Some(reference)) => self
+                .archive
+                .complete_legacy(reference, legacy, originals, Some(pending))
+                .map(|()| Some(reference.clone())),
+            (Ok(legacy), None) => self.archive.create_legacy(legacy, originals, Some(pending)),
+            (Err(e), _) => Err(ArchiveError::Legacy(e)),
+        };
+        let why = match stored {
+            Ok(Some(reference)) => {
+                run.report.legacy.push(reference.clone());
+                self.keep_index_in_step();
+                format!("{why} (archiviert als {reference}, nicht strukturiert)")
+            }
+            Ok(None) => why,
+            Err(
+                e @ (ArchiveError::ReferenceExists(_)
+                | ArchiveError::NumberTaken { .. }
+                | ArchiveError::Legacy(_)
+                | ArchiveError::LegacyNumber { .. }),
+            ) => {
+                let why = format!("{why} (nicht archiviert: {e})");
+                self.archive.harvest_pending(source, state, &why)?;
+                why
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match state {
+            Pending::Review => run.report.review.push(why),
+            Pending::Failed => run.report.failed.push(why),
+        }
         Ok(())
     }
 }

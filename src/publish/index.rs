@@ -4,7 +4,7 @@
 
 use super::{PublishError, Publisher};
 use crate::archive::{Archive, ArchiveError};
-use crate::model::{Date, Paper, Status};
+use crate::model::{Date, Record, Status};
 use crate::search::{self, IndexDoc, RebuildStats, SearchIndex, SyncMark};
 
 impl Publisher {
@@ -25,7 +25,7 @@ impl Publisher {
         let total = records.len() as u64;
         let docs = records
             .into_iter()
-            .map(|(paper, status)| index_doc(&paper, status));
+            .map(|(reference, record, status)| index_doc(&reference, &record, status));
         Ok(index.rebuild(docs, Some(mark), |done| progress((done, total)))?)
     }
 
@@ -77,8 +77,8 @@ impl Publisher {
                 };
                 let mut docs = Vec::with_capacity(references.len());
                 for reference in &references {
-                    let (paper, status) = archive.record(reference)?;
-                    docs.push(index_doc(&paper, status));
+                    let (record, status) = archive.record(reference)?;
+                    docs.push(index_doc(reference, &record, status));
                 }
                 index.add_all(&docs, Some(SyncMark { events, day: today }))?;
                 index.finish_writes()?;
@@ -122,8 +122,8 @@ pub fn index_problems(archive: &Archive, today: Date) -> Result<Vec<String>, Pub
         .map(|e| (e.reference.clone(), e))
         .collect();
     let mut problems = Vec::new();
-    for (paper, status) in archive.records()? {
-        let doc = index_doc(&paper, status);
+    for (reference, record, status) in archive.records()? {
+        let doc = index_doc(&reference, &record, status);
         let entry = held.remove(&doc.reference);
         let withdrawn = doc.status == Status::Withdrawn;
         match (doc.is_publishable(today), entry) {
@@ -158,7 +158,6 @@ pub fn index_problems(archive: &Archive, today: Date) -> Result<Vec<String>, Pub
 }
 
 /// What the search index gets of an archived paper.
-fn index_doc(paper: &Paper, status: Status) -> IndexDoc {
-    let reference = paper.reference.as_deref().unwrap_or_default();
-    IndexDoc::from_paper(paper, reference).with_status(status)
+fn index_doc(reference: &str, record: &Record, status: Status) -> IndexDoc {
+    IndexDoc::from_record(record, reference).with_status(status)
 }

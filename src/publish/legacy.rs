@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use super::extract::{ExtractError, pdf_text};
 use super::{PublishError, Publisher};
-use crate::archive::{ArchiveError, Origin, Original, sha512_hex};
+use crate::archive::{ArchiveError, Created, Harvested, Origin, Original, sha512_hex};
 use crate::legacy::{Draft, split};
-use crate::model::{InputError, MAX_INPUT_BYTES, Paper, limits};
+use crate::model::{InputError, LegacyPaper, MAX_INPUT_BYTES, Paper, limits};
 
 /// What happened to one legacy file.
 #[derive(Debug)]
@@ -19,8 +19,17 @@ pub enum LegacyOutcome {
     Imported(String),
     /// This file was imported before, as this Drucksachennummer.
     AlreadyImported(String),
-    /// Written to the review folder as this draft, for these reasons (field: why).
-    ToReview { draft: PathBuf, doubts: Vec<String> },
+    /// Written to the review folder as this draft, for these reasons (field: why), and
+    /// archived meanwhile as a legacy paper not structured yet under this Drucksachennummer
+    /// (`Err`: why it could not be: what is known of it for certain is not enough).
+    ToReview {
+        draft: PathBuf,
+        doubts: Vec<String>,
+        legacy: Result<String, String>,
+    },
+    /// A reviewed draft made the legacy paper of this Drucksachennummer (archived "nicht
+    /// strukturiert" before) a structured paper.
+    Structured(String),
     /// Not imported, and why (nothing was written).
     Refused(String),
 }
@@ -87,9 +96,67 @@ impl Publisher {
                 doubts.join("; ")
             )));
         };
-        match write_review(review, &name, &bytes, &draft) {
-            Ok(draft) => Ok(LegacyOutcome::ToReview { draft, doubts }),
-            Err(e) => Ok(LegacyOutcome::Refused(e.to_string())),
+        let draft_path = match write_review(review, &name, &bytes, &draft) {
+            Ok(path) => path,
+            Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
+        };
+        let legacy = match draft.legacy_paper(&text) {
+            Ok(legacy) => self.archive_unstructured(legacy, &name, bytes)?,
+            Err(e) => Err(format!("{name}: not archived until it is reviewed: {e}")),
+        };
+        Ok(LegacyOutcome::ToReview {
+            draft: draft_path,
+            doubts,
+            legacy,
+        })
+    }
+
+    /// Archives a legacy paper not structured yet with its original; `Err` says why not
+    /// (its number is taken, …), in words for the report.
+    fn archive_unstructured(
+        &mut self,
+        legacy: LegacyPaper,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<Result<String, String>, PublishError> {
+        let reference = legacy.reference.clone();
+        let sha512 = sha512_hex(&bytes);
+        let original = original(name, bytes);
+        let outcome = match self.archive.create_legacy(legacy, vec![original], None) {
+            Ok(Some(reference)) => Ok(reference),
+            Ok(None) => Ok(self.archive.original_of(&sha512)?.unwrap_or(reference)),
+            Err(
+                e @ (ArchiveError::ReferenceExists(_)
+                | ArchiveError::NumberTaken { .. }
+                | ArchiveError::Legacy(_)),
+            ) => Err(format!("{name}: not archived until it is reviewed: {e}")),
+            Err(e) => return Err(e.into()),
+        };
+        self.keep_index_in_step();
+        Ok(outcome)
+    }
+
+    /// Makes the legacy paper numbered like `paper` (archived "nicht strukturiert") a
+    /// structured paper with its first rendition ([`crate::archive::Archive::structure`]),
+    /// then indexes it.
+    pub(super) fn structure(
+        &mut self,
+        paper: Paper,
+        originals: Vec<Original>,
+        harvested: Option<Harvested>,
+    ) -> Result<Created, PublishError> {
+        let (archive, producer) = self.archive_and_producer()?;
+        let created = archive.structure(paper, originals, harvested, |p| producer.one(p))?;
+        self.keep_index_in_step();
+        Ok(created)
+    }
+
+    /// True when `reference` is a legacy paper not structured yet.
+    pub(super) fn is_unstructured(&self, reference: &str) -> Result<bool, PublishError> {
+        match self.archive.show(reference) {
+            Ok(details) => Ok(!details.summary.structured),
+            Err(ArchiveError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -139,6 +206,16 @@ impl Publisher {
             Ok(read) => read,
             Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
         };
+        let reference = paper.reference.clone().unwrap_or_default();
+        if self.is_unstructured(&reference)? {
+            return match self.structure(paper, vec![self::original(&name, bytes)], None) {
+                Ok(created) => Ok(LegacyOutcome::Structured(created.reference)),
+                Err(PublishError::Archive(e @ ArchiveError::ReferenceExists(_))) => {
+                    Ok(LegacyOutcome::Refused(format!("{name}: {e}")))
+                }
+                Err(e) => Err(e),
+            };
+        }
         self.archive_legacy(paper, &name, bytes)
     }
 
@@ -150,18 +227,8 @@ impl Publisher {
     ) -> Result<LegacyOutcome, PublishError> {
         let sha512 = sha512_hex(&bytes);
         let reference = paper.reference.clone().unwrap_or_default();
-        let media_type = if is_pdf_name(name) {
-            "application/pdf"
-        } else {
-            "text/plain; charset=utf-8"
-        };
-        let original = Original {
-            file_name: name.to_string(),
-            media_type: media_type.into(),
-            bytes,
-        };
         let origin = Origin::Legacy {
-            originals: vec![original],
+            originals: vec![original(name, bytes)],
             harvested: None,
         };
         let outcome = match self.create_from(paper, origin) {
@@ -227,6 +294,20 @@ fn read_original(file: &Path) -> Result<(String, Vec<u8>, String), LegacyError> 
         }
     };
     Ok((name, bytes, text))
+}
+
+/// A legacy file as an original to store: its name, its media type by its extension, its bytes.
+fn original(name: &str, bytes: Vec<u8>) -> Original {
+    let media_type = if is_pdf_name(name) {
+        "application/pdf"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    Original {
+        file_name: name.to_string(),
+        media_type: media_type.into(),
+        bytes,
+    }
 }
 
 /// The kinds of original a legacy file may be, by the extension of its name.

@@ -2,7 +2,7 @@
 //! archive adds (its Drucksachennummer, the text extracted from an imported PDF, its status).
 
 use crate::model::richtext;
-use crate::model::{Date, Kind, Paper, Release, Status};
+use crate::model::{Date, Kind, LegacyPaper, Paper, Record, Release, Status};
 
 /// One paper as the index sees it. Build it with [`IndexDoc::from_paper`].
 #[derive(Debug, Clone)]
@@ -12,7 +12,8 @@ pub struct IndexDoc {
     /// From when the public may see the paper ([`Paper::published_from`]): a paper is not
     /// indexed before that day, and never when it is never released.
     pub release: Release,
-    pub kind: Kind,
+    /// Vorlagenart (`None`: a legacy paper whose kind is not known).
+    pub kind: Option<Kind>,
     pub date: Date,
     pub department_number: String,
     pub department: String,
@@ -59,7 +60,7 @@ impl IndexDoc {
         IndexDoc {
             reference: reference.to_string(),
             release: paper.published_from(),
-            kind: paper.kind,
+            kind: Some(paper.kind),
             date: paper.date,
             department_number: paper.department.number.clone(),
             department: paper.department.name.clone(),
@@ -89,6 +90,51 @@ impl IndexDoc {
         }
     }
 
+    /// The index document of a legacy paper not structured yet: its metadata, and its
+    /// original's text as the text the paper's PDF shows.
+    pub fn from_legacy(legacy: &LegacyPaper) -> IndexDoc {
+        let mut bodies: Vec<String> = Vec::new();
+        for step in &legacy.consultations {
+            if !bodies.contains(&step.body) {
+                bodies.push(step.body.clone());
+            }
+        }
+        IndexDoc {
+            reference: legacy.reference.clone(),
+            release: legacy.published_from(),
+            kind: legacy.kind,
+            date: legacy.date,
+            department_number: legacy
+                .department
+                .as_ref()
+                .map(|d| d.number.clone())
+                .unwrap_or_default(),
+            department: legacy
+                .department
+                .as_ref()
+                .map(|d| d.name.clone())
+                .unwrap_or_default(),
+            involved: Vec::new(),
+            subject: legacy.subject.clone(),
+            summary: String::new(),
+            resolution: String::new(),
+            reasoning: String::new(),
+            bodies,
+            signatories: Vec::new(),
+            text: (!legacy.text.is_empty()).then(|| legacy.text.clone()),
+            status: Status::Active,
+            fingerprint: digest(legacy),
+        }
+    }
+
+    /// The index document of a stored record numbered `reference`.
+    pub fn from_record(record: &Record, reference: &str) -> IndexDoc {
+        match record {
+            Record::Structured(paper) => IndexDoc::from_paper(paper, reference),
+            Record::Legacy(legacy) => IndexDoc::from_legacy(legacy),
+        }
+    }
+
     /// Adds the text extracted from the paper's PDF (imported papers).
     pub fn with_text(mut self, text: impl Into<String>) -> IndexDoc {
         self.text = Some(text.into());
@@ -108,8 +154,12 @@ impl IndexDoc {
 
 /// SHA-256 (hex) of the paper as JSON.
 pub fn fingerprint(paper: &Paper) -> String {
+    digest(paper)
+}
+
+fn digest(record: &impl serde::Serialize) -> String {
     use sha2::{Digest, Sha256};
-    let json = serde_json::to_vec(paper).expect("a paper serialises");
+    let json = serde_json::to_vec(record).expect("a record serialises");
     hex::encode(Sha256::digest(json))
 }
 

@@ -386,7 +386,10 @@ fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
         (TextField::Involved, doc.involved.join("\n")),
         (TextField::Bodies, doc.bodies.join("\n")),
         (TextField::Signatories, doc.signatories.join("\n")),
-        (TextField::Kind, doc.kind.label().to_string()),
+        (
+            TextField::Kind,
+            doc.kind.map(|k| k.label().to_string()).unwrap_or_default(),
+        ),
         (TextField::Text, doc.text.clone().unwrap_or_default()),
     ];
     for (field, text) in &texts {
@@ -399,7 +402,10 @@ fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
         }
     }
     d.add_text(f.department_number, &doc.department_number);
-    d.add_text(f.kind, doc.kind.key());
+    if let Some(kind) = doc.kind {
+        d.add_text(f.kind, kind.key());
+        d.add_facet(f.facet_kind, Facet::from_path([kind.label()]));
+    }
     let date = doc.date;
     d.add_u64(f.date, date_number(date));
     d.add_u64(f.year, date.year() as u64);
@@ -410,6 +416,5 @@ fn to_document(f: &Fields, doc: &IndexDoc) -> TantivyDocument {
     for body in &doc.bodies {
         d.add_facet(f.facet_body, Facet::from_path([body.as_str()]));
     }
-    d.add_facet(f.facet_kind, Facet::from_path([doc.kind.label()]));
     d
 }

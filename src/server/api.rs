@@ -237,7 +237,10 @@ async fn reference_of(state: &AppState, id: String) -> Result<String, ApiError> 
 #[derive(Debug, Serialize)]
 struct SummaryBody<'a> {
     reference: &'a str,
-    kind: Kind,
+    /// `None`: a legacy paper whose kind is not known.
+    kind: Option<Kind>,
+    /// `false`: a legacy paper not structured yet (metadata, originals and their text).
+    structured: bool,
     date: &'a str,
     subject: &'a str,
     department: &'a str,
@@ -251,6 +254,7 @@ impl<'a> SummaryBody<'a> {
         SummaryBody {
             reference: &summary.reference,
             kind: summary.kind,
+            structured: summary.structured,
             date: &summary.date,
             subject: &summary.subject,
             department: &summary.department,

@@ -14,8 +14,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::{pages, params};
 use crate::archive::{ChangeWindow, OriginalFile, PublicPaper, PublicRendition};
-use crate::model::Date;
-use crate::model::Status;
+use crate::model::{Date, Paper, Record, Status};
 use crate::search::IndexDoc;
 
 const VERSION: &str = "https://schema.oparl.org/1.1/";
@@ -241,9 +240,11 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
             "deleted": true,
         });
     }
-    let paper = &p.paper;
-    let consultations: Vec<Value> = paper
-        .consultations
+    let paper = p.record.paper();
+    let deciding_body = paper.and_then(|paper| paper.deciding_body.as_deref());
+    let consultations: Vec<Value> = p
+        .record
+        .consultations()
         .iter()
         .enumerate()
         .map(|(i, c)| {
@@ -252,7 +253,7 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
                 "type": kind("Consultation"),
                 "paper": id,
                 "organization": [urls.organization(&c.body)],
-                "authoritative": paper.deciding_body.as_deref() == Some(c.body.as_str()),
+                "authoritative": deciding_body == Some(c.body.as_str()),
             });
             if let Some(role) = c.role {
                 consultation["role"] = Value::String(role.label().into());
@@ -264,25 +265,41 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
         "id": id,
         "type": kind("Paper"),
         "body": urls.body(),
-        "name": paper.subject,
+        "name": p.record.subject(),
         "reference": p.reference,
-        "date": paper.date.to_string(),
-        "paperType": paper.kind.label(),
+        "date": p.record.date().to_string(),
         "consultation": consultations,
         "web": format!("{}/vorlagen/{}", urls.0, p.slug),
         "created": p.created_at,
         "modified": p.modified_at,
         "deleted": false,
     });
-    if let Some(rendition) = p.renditions.last() {
-        object["mainFile"] = file_object(urls, p, rendition);
+    if let Some(kind) = p.record.kind() {
+        object["paperType"] = Value::String(kind.label().into());
     }
-    if !p.originals.is_empty() {
-        object["auxiliaryFile"] = p
-            .originals
-            .iter()
-            .map(|o| original_object(urls, p, o))
-            .collect();
+    match (paper, p.renditions.last()) {
+        (Some(paper), Some(rendition)) => {
+            object["mainFile"] = file_object(urls, p, paper, rendition);
+            if !p.originals.is_empty() {
+                object["auxiliaryFile"] = p
+                    .originals
+                    .iter()
+                    .map(|o| original_object(urls, p, o))
+                    .collect();
+            }
+        }
+        // A legacy paper not structured yet: its original is the main file, the others
+        // (its Anlagen in the older system) the auxiliary ones.
+        _ => {
+            object["keyword"] = json!(["Altbestand", "nicht strukturiert"]);
+            if let Some((first, others)) = p.originals.split_first() {
+                object["mainFile"] = original_object(urls, p, first);
+                if !others.is_empty() {
+                    object["auxiliaryFile"] =
+                        others.iter().map(|o| original_object(urls, p, o)).collect();
+                }
+            }
+        }
     }
     if let Some(parent) = &p.parent {
         object["superordinatedPaper"] = json!([urls.paper(parent.id)]);
@@ -293,8 +310,8 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
     object
 }
 
-fn file_object(urls: &Urls, p: &PublicPaper, r: &PublicRendition) -> Value {
-    let doc = IndexDoc::from_paper(&p.paper, &p.reference);
+fn file_object(urls: &Urls, p: &PublicPaper, paper: &Paper, r: &PublicRendition) -> Value {
+    let doc = IndexDoc::from_paper(paper, &p.reference);
     let text = [&doc.subject, &doc.summary, &doc.resolution, &doc.reasoning]
         .into_iter()
         .filter(|t| !t.is_empty())
@@ -305,10 +322,10 @@ fn file_object(urls: &Urls, p: &PublicPaper, r: &PublicRendition) -> Value {
     json!({
         "id": urls.file(r.id),
         "type": kind("File"),
-        "name": format!("{} {}", p.paper.kind.label(), p.reference),
+        "name": format!("{} {}", paper.kind.label(), p.reference),
         "fileName": format!("vorlage-{}.pdf", p.slug),
         "mimeType": "application/pdf",
-        "date": p.paper.date.to_string(),
+        "date": paper.date.to_string(),
         "size": r.size,
         "sha512Checksum": r.sha512,
         "text": text,
@@ -321,18 +338,20 @@ fn file_object(urls: &Urls, p: &PublicPaper, r: &PublicRendition) -> Value {
     })
 }
 
-/// A legacy paper's original as an OParl File (an `auxiliaryFile` of its paper; the
-/// `mainFile` is drucksache's rendering).
+/// A legacy paper's original as an OParl File: an `auxiliaryFile` of its paper, whose
+/// `mainFile` is drucksache's rendering; of a legacy paper not structured yet, the first
+/// original is the `mainFile` (with the text extracted from it) and the others are
+/// auxiliary.
 fn original_object(urls: &Urls, p: &PublicPaper, o: &OriginalFile) -> Value {
     let access = format!("{}/originale/{}", urls.0, o.id);
     let mime = o.media_type.split(';').next().unwrap_or_default().trim();
-    json!({
+    let mut file = json!({
         "id": urls.oparl(&format!("file/{ORIGINAL_PREFIX}{}", o.id)),
         "type": kind("File"),
         "name": format!("Original {} (Altbestand)", p.reference),
         "fileName": pages::original_file_name(&p.slug, &o.media_type),
         "mimeType": mime,
-        "date": p.paper.date.to_string(),
+        "date": p.record.date().to_string(),
         "size": o.size,
         "sha512Checksum": o.sha512,
         "accessUrl": access,
@@ -341,7 +360,14 @@ fn original_object(urls: &Urls, p: &PublicPaper, o: &OriginalFile) -> Value {
         "created": o.created_at,
         "modified": o.created_at,
         "deleted": false,
-    })
+    });
+    if let Record::Legacy(legacy) = &p.record
+        && p.originals.first().is_some_and(|first| first.id == o.id)
+        && !legacy.text.is_empty()
+    {
+        file["text"] = Value::String(legacy.text.clone());
+    }
+    file
 }
 
 /// The id segment of an original's File: `original-<row id>` (renditions use the bare id).
@@ -372,9 +398,12 @@ pub async fn file(
         .read(move |archive| archive.public_rendition(number, today))
         .await?
         .ok_or_else(not_found)?;
+    // A rendition belongs to a structured paper (a legacy one not structured yet has none).
+    let record = paper.record.paper().ok_or_else(not_found)?;
     Ok(Json(file_object(
         &Urls(state.base_url()),
         &paper,
+        record,
         &rendition,
     )))
 }

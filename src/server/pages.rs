@@ -12,7 +12,7 @@ use super::files::{self, Caching};
 use super::html::markdown;
 use super::params::SearchParams;
 use crate::archive::PublicPaper;
-use crate::model::{Status, slug};
+use crate::model::{LegacyPaper, Record, Status, kind_label, slug};
 use crate::search::{FacetCount, SearchResults, Sort};
 
 /// A page that failed: rendered as an HTML page with its status.
@@ -303,6 +303,96 @@ struct PaperPage {
     signature: Option<SignatureView>,
 }
 
+/// The page of a legacy paper not structured yet: what is known of it, its originals and
+/// the text extracted from them.
+#[derive(Template)]
+#[template(path = "web/legacy.html")]
+struct LegacyPage {
+    municipality: String,
+    reference: String,
+    subject: String,
+    kind: String,
+    withdrawn: Option<String>,
+    rows: Vec<Row>,
+    consultations: Vec<ConsultationView>,
+    /// URL and label.
+    originals: Vec<(String, String)>,
+    text: String,
+}
+
+fn legacy_page(
+    state: &AppState,
+    p: &PublicPaper,
+    legacy: &LegacyPaper,
+) -> Result<Response, PageError> {
+    let mut rows = vec![
+        Row {
+            label: "Drucksachennummer",
+            value: p.reference.clone(),
+        },
+        Row {
+            label: "Datum",
+            value: legacy.date.german(),
+        },
+    ];
+    if let Some(kind) = legacy.kind {
+        rows.push(Row {
+            label: "Vorlagenart",
+            value: kind.label().into(),
+        });
+    }
+    if let Some(d) = &legacy.department {
+        rows.push(Row {
+            label: "Amt",
+            value: format!("{} {}", d.number, d.name),
+        });
+    }
+    let page = LegacyPage {
+        municipality: state.settings().letterhead.municipality.clone(),
+        reference: p.reference.clone(),
+        subject: legacy.subject.clone(),
+        kind: kind_label(legacy.kind).into(),
+        withdrawn: (p.status == Status::Withdrawn)
+            .then(|| p.withdrawn_reason.clone().unwrap_or_default()),
+        rows,
+        consultations: consultation_views(&legacy.consultations),
+        originals: original_links(p),
+        text: legacy.text.clone(),
+    };
+    html(state, page)
+}
+
+fn consultation_views(consultations: &[crate::model::Consultation]) -> Vec<ConsultationView> {
+    consultations
+        .iter()
+        .map(|c| ConsultationView {
+            date: c.date.german(),
+            body: c.body.clone(),
+            role: c.role.map(|r| r.label().to_string()).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A legacy paper's originals: URL and label.
+fn original_links(p: &PublicPaper) -> Vec<(String, String)> {
+    p.originals
+        .iter()
+        .map(|o| {
+            let kind = if o.media_type.starts_with("application/pdf") {
+                "PDF"
+            } else {
+                "Text"
+            };
+            let label = format!(
+                "Original „{}“ ({kind}, {} KB)",
+                o.file_name,
+                o.size.div_ceil(1024)
+            );
+            (format!("/originale/{}", o.id), label)
+        })
+        .collect()
+}
+
 async fn public_paper(state: &AppState, slug: String) -> Result<PublicPaper, PageError> {
     let today = state.today();
     state
@@ -318,6 +408,10 @@ pub async fn paper(
     Path(slug): Path<String>,
 ) -> Result<Response, PageError> {
     let p = public_paper(&state, slug).await?;
+    let paper = match &p.record {
+        Record::Structured(paper) => paper,
+        Record::Legacy(legacy) => return legacy_page(&state, &p, legacy),
+    };
     let signature = match p.renditions.last() {
         Some(rendition) => {
             let report = state
@@ -352,7 +446,6 @@ pub async fn paper(
         }
         None => None,
     };
-    let paper = &p.paper;
     let mut rows = vec![
         Row {
             label: "Drucksachennummer",
@@ -417,15 +510,7 @@ pub async fn paper(
         withdrawn: (p.status == Status::Withdrawn)
             .then(|| p.withdrawn_reason.clone().unwrap_or_default()),
         rows,
-        consultations: paper
-            .consultations
-            .iter()
-            .map(|c| ConsultationView {
-                date: c.date.german(),
-                body: c.body.clone(),
-                role: c.role.map(|r| r.label().to_string()).unwrap_or_default(),
-            })
-            .collect(),
+        consultations: consultation_views(&paper.consultations),
         resolution: paper.resolution.iter().map(|r| markdown(r)).collect(),
         summary: paper.summary.as_deref().map(markdown),
         reasoning: markdown(&paper.reasoning),
@@ -457,23 +542,7 @@ pub async fn paper(
         pdf_url: format!("/vorlagen/{}/pdf", p.slug),
         pdf_size,
         earlier,
-        originals: p
-            .originals
-            .iter()
-            .map(|o| {
-                let kind = if o.media_type.starts_with("application/pdf") {
-                    "PDF"
-                } else {
-                    "Text"
-                };
-                let label = format!(
-                    "Original „{}“ ({kind}, {} KB)",
-                    o.file_name,
-                    o.size.div_ceil(1024)
-                );
-                (format!("/originale/{}", o.id), label)
-            })
-            .collect(),
+        originals: original_links(&p),
         signature,
     };
     html(&state, page)

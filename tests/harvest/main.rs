@@ -93,6 +93,26 @@ fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_n
         report["files_failed"],
         json!({"HTML statt PDF": 1, "Prüfsumme falsch": 1})
     );
+    // A paper whose file failed is archived meanwhile from its OParl metadata as a legacy
+    // paper not structured yet (searchable by its Betreff); so is every paper in review.
+    let legacy: Vec<String> = serde_json::from_value(report["legacy"].clone()).unwrap();
+    for reference in ["0900/2012", "0910/2012"] {
+        assert!(legacy.iter().any(|r| r == reference), "{report:#}");
+        let shown = archive.run(&["show", reference, "--json"]);
+        let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
+        assert_eq!(shown["structured"], false, "{shown:#}");
+        assert_eq!(shown["originals"], json!([]), "{shown:#}");
+        assert_eq!(shown["renditions"], json!([]), "{shown:#}");
+        assert_eq!(shown["source"]["betreff"], "Kaputte Datei", "{shown:#}");
+        assert_eq!(shown["source"]["oeffentlich"], true, "{shown:#}");
+    }
+    assert_eq!(legacy.len(), review_list.len() + 2, "{report:#}");
+    let found = archive.run(&["search", "kaputte", "--json"]);
+    assert!(
+        found.stdout.contains("0900/2012") && found.stdout.contains("0910/2012"),
+        "{}",
+        found.stdout
+    );
     assert!(
         !new.is_empty(),
         "at least one paper is certain enough to archive: {report:#}"
@@ -153,10 +173,11 @@ fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_n
     // The rest waits in the review folder with its draft, which names where its values came from.
     for why in &review_list {
         let draft = why
-            .rsplit("(Entwurf: ")
-            .next()
-            .unwrap()
-            .trim_end_matches(')');
+            .split("(Entwurf: ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .unwrap();
+        assert!(why.contains(", nicht strukturiert)"), "{why}");
         let text = std::fs::read_to_string(draft).unwrap_or_else(|e| panic!("{draft}: {e}"));
         assert!(
             text.contains("# aus den OParl-Daten des anderen Systems"),
@@ -217,6 +238,21 @@ fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_n
         "{report2:#}"
     );
     assert_eq!(harvested(&archive), stored);
+    assert_eq!(
+        report2["legacy"],
+        json!([]),
+        "nothing new to keep: {report2:#}"
+    );
+    let history = |reference: &str| {
+        let shown = archive.run(&["show", reference, "--json"]);
+        let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
+        shown["history"].as_array().unwrap().len()
+    };
+    assert_eq!(
+        history("0910/2012"),
+        1,
+        "a failed file again writes nothing"
+    );
     let later = &server.requests()[before..];
     assert!(
         later.iter().any(|r| r.starts_with("/oparl/paper/kaputt-0")),
@@ -229,6 +265,35 @@ fn a_misbehaving_system_is_harvested_as_far_as_it_can_be_and_a_second_run_adds_n
             .any(|r| r.starts_with("/oparl/papers?modified_since=")),
         "{later:#?}"
     );
+
+    // The other system serves the file now: the next run fetches it and completes the same
+    // legacy paper (its text says another number than OParl, so it stays in review).
+    server.fix_html_file();
+    let third = harvest(&archive, &server, &review, &["--json"]);
+    let report3: Value = serde_json::from_str(&third.stdout).unwrap();
+    assert_eq!(
+        report3["failed"].as_array().unwrap().len(),
+        1,
+        "{report3:#}"
+    );
+    assert_eq!(report3["legacy"], json!(["0910/2012"]), "{report3:#}");
+    let shown = archive.run(&["show", "0910/2012", "--json"]);
+    let shown: Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(shown["structured"], false, "{shown:#}");
+    assert_eq!(shown["originals"].as_array().unwrap().len(), 1, "{shown:#}");
+    assert_eq!(
+        shown["originals"][0]["sha512"],
+        drucksache::archive::sha512_hex(&server::anlage_pdf()).as_str()
+    );
+    assert!(
+        shown["source"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Integrationskonzept"),
+        "{shown:#}"
+    );
+    assert_eq!(history("0910/2012"), 2, "{shown:#}");
+    archive.assert_check();
 }
 
 #[test]

@@ -44,6 +44,8 @@ struct Faults {
     page3_slow: usize,
     /// Page 3 answers 500 to every request while set.
     page3_down: bool,
+    /// The HTML page served as a PDF is a PDF again.
+    html_fixed: bool,
 }
 
 fn answer(status: u16, content_type: &str, body: Vec<u8>) -> Response<Body> {
@@ -141,6 +143,9 @@ async fn serve(State(s): State<Arc<Served>>, uri: Uri) -> Response<Body> {
             if !s.file_delay.is_zero() {
                 tokio::time::sleep(s.file_delay).await;
             }
+            if path == "/files/kaputt-1.pdf" && s.faults.lock().unwrap().html_fixed {
+                return answer(200, "application/pdf", anlage_pdf());
+            }
             let (content_type, bytes) = &s.files[&path];
             answer(200, content_type, bytes.clone())
         }
@@ -176,6 +181,11 @@ impl Server {
     /// The id of a body this system does not have (an id is compared, never fetched).
     pub fn unknown_body(&self) -> String {
         format!("{}/oparl/body/9", self.served.base)
+    }
+
+    /// Serves a real PDF where the HTML error page was.
+    pub fn fix_html_file(&self) {
+        self.served.faults.lock().unwrap().html_fixed = true;
     }
 
     /// Takes page 3 down (every request a 500) or brings it back.
@@ -418,6 +428,7 @@ pub fn start(dir: &Path, file_delay: Duration) -> (Server, Vec<Expected>) {
             page2_errors: 1,
             page3_slow: 1,
             page3_down: false,
+            html_fixed: false,
         }),
         log: Mutex::new(Vec::new()),
         file_delay,

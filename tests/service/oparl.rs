@@ -247,3 +247,115 @@ async fn a_legacy_papers_original_is_an_auxiliary_file_and_on_its_page() {
     let garbage = service.get("/oparl/v1/file/original-x").await;
     assert_eq!(garbage.status, StatusCode::NOT_FOUND);
 }
+
+/// A legacy paper that cannot be structured with certainty is archived meanwhile as "nicht
+/// strukturiert": in OParl its original is the `mainFile` (with its extracted text), its page
+/// shows what is known and the text, the search finds it by that text; once its reviewed
+/// draft is accepted it is the same OParl Paper with a rendering as `mainFile`.
+#[tokio::test]
+async fn an_unstructured_legacy_paper_is_public_searchable_and_becomes_structured_on_accept() {
+    let text = std::fs::read_to_string(
+        crate::common::root().join("tests/fixtures/legacy/hagen-0310-2012.txt"),
+    )
+    .unwrap()
+    .replace("0310/2012", "0998/2012")
+    .replace(
+        "28.06.2012\tRat der Stadt Hagen",
+        "31.06.2012\tRat der Stadt Hagen",
+    );
+    let input = tempfile::tempdir().unwrap();
+    let review = input.path().join("pruefung");
+    let file = input.path().join("altbestand-0998.txt");
+    std::fs::write(&file, &text).unwrap();
+    let service = Service::start_prepared(drucksache::model::Clock::system(), |settings| {
+        let mut publisher = drucksache::publish::Publisher::open(settings).unwrap();
+        let outcome = publisher.import_legacy(&file, Some(&review)).unwrap();
+        assert!(
+            matches!(
+                &outcome,
+                drucksache::publish::LegacyOutcome::ToReview { legacy: Ok(r), .. } if r == "0998/2012"
+            ),
+            "{outcome:?}"
+        );
+    });
+
+    let papers = walk(&service, &format!("{BASE}/oparl/v1/body/1/paper")).await;
+    let paper = papers
+        .iter()
+        .find(|p| p["reference"] == "0998/2012")
+        .expect("the legacy paper is in OParl")
+        .clone();
+    let problems = oparl_problems(&paper);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(paper["name"], "Integrationskonzept für die Stadt Hagen");
+    assert_eq!(paper["date"], "2012-04-25");
+    assert!(
+        paper["keyword"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("nicht strukturiert")),
+        "{paper:#}"
+    );
+    let main = &paper["mainFile"];
+    assert_eq!(main["mimeType"], "text/plain", "{paper:#}");
+    assert_eq!(
+        main["sha512Checksum"],
+        drucksache::archive::sha512_hex(text.as_bytes()).as_str()
+    );
+    assert!(
+        main["text"]
+            .as_str()
+            .unwrap()
+            .contains("Resultierend aus der Beschlussfassung"),
+        "{main:#}"
+    );
+    assert!(paper.get("auxiliaryFile").is_none(), "{paper:#}");
+    assert_eq!(&object(&service, main["id"].as_str().unwrap()).await, main);
+
+    let page = service.get("/vorlagen/0998-2012").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    assert!(html.contains("nicht strukturiert"), "{html}");
+    assert!(
+        html.contains("Resultierend aus der Beschlussfassung"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            "href=\"{}\"",
+            path(main["accessUrl"].as_str().unwrap())
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("Vorlage als PDF"), "{html}");
+    let pdf = service.get("/vorlagen/0998-2012/pdf").await;
+    assert_eq!(pdf.status, StatusCode::NOT_FOUND);
+    let found = service.get("/api/v1/search?q=resultierend").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.text().contains("0998/2012"), "{}", found.text());
+
+    // The clerk adds the session that had an impossible date, and accepts the draft.
+    let draft_path = review.join("altbestand-0998.toml");
+    let draft = std::fs::read_to_string(&draft_path).unwrap();
+    let edited = draft.replace(
+        "  { datum = 2012-06-14, gremium = \"Haupt- und Finanzausschuss\" },\n",
+        "  { datum = 2012-06-14, gremium = \"Haupt- und Finanzausschuss\" },\n  { datum = 2012-06-28, gremium = \"Rat der Stadt Hagen\" },\n",
+    );
+    assert_ne!(edited, draft, "{draft}");
+    std::fs::write(&draft_path, edited).unwrap();
+    let accepted = crate::common::run(
+        crate::common::drucksache()
+            .env("DRUCKSACHE_ARCHIVE", service.archive())
+            .args(["import", "--accept", review.to_str().unwrap()]),
+    );
+    assert_eq!(accepted.code, 0, "{}{}", accepted.stdout, accepted.stderr);
+
+    let structured = object(&service, paper["id"].as_str().unwrap()).await;
+    let problems = oparl_problems(&structured);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(structured["mainFile"]["mimeType"], "application/pdf");
+    assert_eq!(structured["auxiliaryFile"][0]["id"], main["id"]);
+    assert!(structured.get("keyword").is_none(), "{structured:#}");
+    let page = service.get("/vorlagen/0998-2012").await;
+    assert!(page.text().contains("Vorlage als PDF"), "{}", page.text());
+}
