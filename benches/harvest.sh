@@ -9,6 +9,9 @@
 #      files downloaded and checked, text extracted, split, validated, rendered, signed,
 #      stored with the original), archived vs to review, peak RSS (/usr/bin/time);
 #   3. a second run: nothing changed, so nothing is fetched but the filtered list.
+# BENCH_NO_FILES=1: the Papers have no mainFile (a system that publishes metadata only, or
+# whose files all fail): each is archived from its metadata as a legacy paper not structured
+# yet, and nothing is rendered.
 # Usage: bash benches/harvest.sh   (builds the release binary first; needs pdftotext, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +27,12 @@ now() { date +%s.%N; }
 "$BIN" demo-corpus --count "$N" --seed 29 --out "$WORK/demo" >/dev/null
 python3 benches/plain-records.py "$WORK/demo" "$WORK/records"
 mapfile -t RECORDS < <(find "$WORK/records" -name '*.json' | sort)
-"$BIN" render --out-dir "$WORK/site/files" "${RECORDS[@]}" >/dev/null
+if [ -z "${BENCH_NO_FILES:-}" ]; then
+  "$BIN" render --out-dir "$WORK/site/files" "${RECORDS[@]}" >/dev/null
+fi
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 - "$WORK" "$PORT" <<'PY'
-import hashlib, json, pathlib, sys
+import hashlib, json, os, pathlib, sys
 work, port = pathlib.Path(sys.argv[1]), sys.argv[2]
 base = f"http://127.0.0.1:{port}"
 site = work / "site"
@@ -60,6 +65,8 @@ for i, record in enumerate(sorted((work / "records").glob("*.json"))):
                      "sha512Checksum": hashlib.sha512(pdf.read_bytes()).hexdigest()},
         "modified": "2020-01-01T00:00:00+01:00",
     })
+    if os.environ.get("BENCH_NO_FILES"):
+        del papers[-1]["mainFile"]
 def write(path, value):
     p = site / path
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +103,8 @@ run, t0, t1, n, rss, report = sys.argv[1:]
 r = json.load(open(report))
 s = float(t1) - float(t0)
 print(f"{run} run: {n} papers in {s:.1f} s = {int(n) / s:.1f} papers/s; {len(r['new'])} archived, "
-      f"{len(r['review'])} to review, {len(r['failed'])} failed, {r['unchanged']} unchanged; "
+      f"{len(r['review'])} to review, {len(r['failed'])} failed, {r['unchanged']} unchanged, "
+      f"{len(r['legacy'])} archived as not structured; "
       f"{r['files_downloaded']} files; fields {r['fields_from_oparl']} from OParl, "
       f"{r['fields_from_text']} from text; peak RSS {int(rss) // 1024} MB")
 PY

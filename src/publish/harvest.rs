@@ -14,16 +14,14 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::extract::pdf_text;
+use super::harvest_run::{Run, extract};
 use super::legacy::{checked_paper, write_review};
 use super::{PublishError, Publisher};
 use crate::archive::{
     ArchiveError, HarvestPending as Pending, Harvested, Origin, Original, PendingHarvest, RunState,
     sha512_hex,
 };
-use crate::harvest::{
-    self, Client, ClientOptions, FetchError, FileMeta, OparlError, PaperMeta, Ref, Step,
-};
+use crate::harvest::{self, Client, ClientOptions, FetchError, OparlError, PaperMeta};
 use crate::legacy::split;
 
 /// What `drucksache harvest` was asked to do.
@@ -103,22 +101,9 @@ impl HarvestReport {
             + self.deleted
     }
 
-    fn count_file_failure(&mut self, reason: &str) {
+    pub(super) fn count_file_failure(&mut self, reason: &str) {
         *self.files_failed.entry(reason.to_string()).or_default() += 1;
     }
-}
-
-/// The most addresses (meetings, organizations, files) remembered during one run.
-const MAX_CACHED: usize = 100_000;
-
-/// One run: the client, what it fetched already, the report.
-struct Run<'a> {
-    client: Client,
-    options: &'a HarvestOptions,
-    cache: HashMap<String, Option<Value>>,
-    /// The Papers handled in this run (a failed one retried first may be in a list again).
-    seen: std::collections::HashSet<String>,
-    report: HarvestReport,
 }
 
 impl Publisher {
@@ -357,19 +342,16 @@ impl Publisher {
         let (file, bytes, text) = match read {
             Ok(read) => read,
             Err(why) => {
-                // Archived from its metadata meanwhile; its files are fetched again next run.
+                // Archived from its metadata meanwhile. A file that failed is fetched again
+                // by the next run; a Paper without any waits until the other system changes
+                // it.
+                let state = match meta.main_file {
+                    Some(_) => Pending::Failed,
+                    None => Pending::Review,
+                };
                 let draft = harvest::draft(&meta, &steps, amt, Default::default());
                 let why = format!("{}: {why}", meta.id);
-                return self.hold_legacy(
-                    run,
-                    &source,
-                    held,
-                    &draft,
-                    "",
-                    Vec::new(),
-                    Pending::Failed,
-                    why,
-                );
+                return self.hold_legacy(run, &source, held, &draft, "", Vec::new(), state, why);
             }
         };
         let mut draft = harvest::draft(&meta, &steps, amt, split(&text));
@@ -553,162 +535,6 @@ impl Publisher {
     }
 }
 
-impl Run<'_> {
-    /// GETs and parses a JSON answer.
-    fn json(&self, url: &str) -> Result<Value, HarvestError> {
-        let answer = self.client.get(url)?;
-        Ok(harvest::parse(url, &answer.body)?)
-    }
-
-    /// Every item of a list, following `next` (the body list).
-    fn whole_list(&self, url: &str) -> Result<Vec<Value>, HarvestError> {
-        let mut items = Vec::new();
-        let mut next = Some(url.to_string());
-        let mut seen = std::collections::HashSet::new();
-        while let Some(url) = next.take() {
-            if !seen.insert(url.clone()) {
-                break;
-            }
-            let page = harvest::page(&url, self.json(&url)?)?;
-            items.extend(page.items);
-            next = page.next;
-        }
-        Ok(items)
-    }
-
-    /// One page of a paper list. A 404 is an empty list (some systems answer a filter that
-    /// matches nothing so); any other failure is the reason, for the report.
-    fn list_page(&self, url: &str) -> Result<harvest::Page, String> {
-        match self.client.get(url) {
-            Ok(answer) => harvest::parse(url, &answer.body)
-                .and_then(|v| harvest::page(url, v))
-                .map_err(|e| e.to_string()),
-            Err(FetchError::Status { status: 404, .. }) => Ok(harvest::Page {
-                items: Vec::new(),
-                next: None,
-            }),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-
-    /// An embedded object as it is, an address fetched (once per run); `None` when it cannot
-    /// be fetched.
-    fn resolve(&mut self, reference: &Ref) -> Option<Value> {
-        match reference {
-            Ref::Object(v) => Some(v.clone()),
-            Ref::Url(url) => {
-                if let Some(known) = self.cache.get(url) {
-                    return known.clone();
-                }
-                let value = match self.json(url) {
-                    Ok(v) => Some(v),
-                    Err(e) => {
-                        tracing::warn!("{e}");
-                        None
-                    }
-                };
-                if self.cache.len() < MAX_CACHED {
-                    self.cache.insert(url.clone(), value.clone());
-                }
-                value
-            }
-        }
-    }
-
-    /// The Beratungsfolge as far as OParl says it: each consultation's meeting day and the
-    /// organization (the consultation's, else the meeting's).
-    fn steps(&mut self, meta: &PaperMeta) -> Vec<Step> {
-        let mut steps = Vec::new();
-        for c in &meta.consultations {
-            let meeting = c.meeting.as_ref().and_then(|m| self.resolve(m));
-            let day = meeting
-                .as_ref()
-                .and_then(|m| harvest::text(m, "start"))
-                .and_then(|s| harvest::day(&s));
-            let mut organizations = c.organizations.clone();
-            if organizations.is_empty()
-                && let Some(m) = &meeting
-            {
-                organizations = harvest::many(m, "organization")
-                    .into_iter()
-                    .filter_map(Ref::of)
-                    .collect();
-            }
-            let body = organizations
-                .first()
-                .and_then(|o| self.resolve(o))
-                .and_then(|o| harvest::text(&o, "name"))
-                .map(|n| harvest::clean_name(&n));
-            steps.push(Step {
-                day,
-                body,
-                authoritative: c.authoritative,
-                role: c.role.clone(),
-            });
-        }
-        steps
-    }
-
-    /// The Amt from `underDirectionOf`, when its organization names a number.
-    fn department(&mut self, meta: &PaperMeta) -> Option<Value> {
-        let organization = self.resolve(meta.under_direction_of.first()?)?;
-        let name = harvest::text(&organization, "name")?;
-        harvest::department(&name, harvest::text(&organization, "shortName").as_deref())
-    }
-
-    /// The main file, downloaded and checked; the reason when there is none to take.
-    fn main_file(&mut self, meta: &PaperMeta) -> Result<(FileMeta, Vec<u8>), String> {
-        let Some(reference) = &meta.main_file else {
-            self.report.count_file_failure("keine Datei");
-            return Err("the paper has no mainFile".into());
-        };
-        self.download(reference, "mainFile")
-    }
-
-    /// The auxiliary files (Anlagen), downloaded and checked, as originals after the main
-    /// file (`main`: its bytes; a file with the same bytes as one before it is left out). One
-    /// that cannot be taken fails the paper: it is tried again, whole, by the next run.
-    fn auxiliary_files(&mut self, meta: &PaperMeta, main: &[u8]) -> Result<Vec<Original>, String> {
-        let mut seen = vec![sha512_hex(main)];
-        let mut originals = Vec::new();
-        for reference in &meta.auxiliary_files {
-            let (file, bytes) = self.download(reference, "auxiliaryFile")?;
-            let sha512 = sha512_hex(&bytes);
-            if seen.contains(&sha512) {
-                continue;
-            }
-            seen.push(sha512);
-            originals.push(Original {
-                file_name: file.file_name,
-                media_type: "application/pdf".into(),
-                bytes,
-            });
-        }
-        Ok(originals)
-    }
-
-    /// One file, downloaded and checked (`what` names it in the reason).
-    fn download(&mut self, reference: &Ref, what: &str) -> Result<(FileMeta, Vec<u8>), String> {
-        let Some(file) = self.resolve(reference).as_ref().and_then(FileMeta::read) else {
-            self.report.count_file_failure("Dateiangaben fehlen");
-            return Err(format!("its {what} has no accessUrl"));
-        };
-        let answer = match self.client.get(&file.url) {
-            Ok(answer) => answer,
-            Err(e) => {
-                self.report.count_file_failure(&e.reason());
-                return Err(e.to_string());
-            }
-        };
-        if let Err(problem) = harvest::check_file(&file, &answer.media_type, &answer.body) {
-            self.report.count_file_failure(problem.reason());
-            return Err(format!("{}: {problem}", file.url));
-        }
-        self.report.files_downloaded += 1;
-        Ok((file, answer.body))
-    }
-}
-
 /// `at` less `seconds`, as RFC 3339; `None` when `at` cannot be read.
 fn earlier(at: &str, seconds: i64) -> Option<String> {
     let at = OffsetDateTime::parse(at, &Rfc3339).ok()?;
@@ -724,13 +550,6 @@ fn same_time(a: Option<&str>, b: Option<&str>) -> bool {
         (None, None) => true,
         _ => false,
     }
-}
-
-/// The text of a downloaded PDF (pdftotext reads it from a temporary file).
-fn extract(bytes: &[u8]) -> Result<String, String> {
-    let mut tmp = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| e.to_string())?;
-    pdf_text(tmp.path(), bytes).map_err(|e| e.to_string())
 }
 
 /// The name of a harvested paper's draft and copy in the review folder: its reference (or

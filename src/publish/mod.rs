@@ -10,11 +10,13 @@
 //! - `import.rs`: the tracked records under `papers/` that the database does not have yet;
 //! - `legacy.rs`: legacy papers (Altbestand) from text dumps, archived or sent to review;
 //! - `harvest.rs`: harvesting another council system over OParl, page by page with checkpoints;
+//!   `harvest_run.rs`: one run's fetching (client, cache, lists, meetings, organizations, files);
 //! - `rerender.rs`: re-rendering archived papers with the current templates, checked and
 //!   resumable.
 
 mod extract;
 mod harvest;
+mod harvest_run;
 mod import;
 mod index;
 mod legacy;

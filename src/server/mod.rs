@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+mod downloads;
 mod error;
 mod files;
 mod headers;
@@ -82,9 +83,9 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .route("/", get(pages::search))
         .route("/vorlagen/{slug}", get(pages::paper))
-        .route("/vorlagen/{slug}/pdf", get(pages::pdf))
-        .route("/dateien/{id}", get(pages::file))
-        .route("/originale/{id}", get(pages::original))
+        .route("/vorlagen/{slug}/pdf", get(downloads::pdf))
+        .route("/dateien/{id}", get(downloads::file))
+        .route("/originale/{id}", get(downloads::original))
         .route("/sitemap.xml", get(pages::sitemap))
         .route("/robots.txt", get(pages::robots))
         .route("/stil.css", get(pages::stylesheet))

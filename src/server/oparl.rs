@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::{pages, params};
+use super::{downloads, params};
 use crate::archive::{ChangeWindow, OriginalFile, PublicPaper, PublicRendition};
 use crate::model::{Date, Paper, Record, Status};
 use crate::search::IndexDoc;
@@ -349,7 +349,7 @@ fn original_object(urls: &Urls, p: &PublicPaper, o: &OriginalFile) -> Value {
         "id": urls.oparl(&format!("file/{ORIGINAL_PREFIX}{}", o.id)),
         "type": kind("File"),
         "name": format!("Original {} (Altbestand)", p.reference),
-        "fileName": pages::original_file_name(&p.slug, &o.media_type),
+        "fileName": downloads::original_file_name(&p.slug, &o.media_type),
         "mimeType": mime,
         "date": p.record.date().to_string(),
         "size": o.size,
