@@ -16,7 +16,7 @@ use super::{
     Archive, ArchiveError, BoxError, Created, Origin, Produced, canonical_json, now, settle_all,
     sha512_hex,
 };
-use crate::model::{Paper, slug};
+use crate::model::{Kind, LegacyPaper, Paper, slug};
 
 impl Archive {
     /// Numbers, produces and stores a paper in one transaction: the reference is allocated
@@ -295,20 +295,65 @@ pub(super) fn short(sha512: &str) -> &str {
     sha512.get(..16).unwrap_or(sha512)
 }
 
-/// Inserts a paper's row, its first history event and (for imports) its import row.
-fn insert_paper(
-    tx: &rusqlite::Transaction<'_>,
-    paper: &Paper,
+/// The columns of a paper's row that follow from its record, written with it and never apart
+/// from it: for a structured paper and for a legacy paper not structured yet alike.
+pub(super) struct RecordColumns {
+    kind: String,
+    public: bool,
+    date: String,
+    subject: String,
+    department: String,
+    source_json: String,
+    published_from: Option<String>,
+    structured: bool,
+}
+
+impl RecordColumns {
+    pub(super) fn paper(paper: &Paper) -> RecordColumns {
+        RecordColumns {
+            kind: paper.kind.key().to_string(),
+            public: paper.public,
+            date: paper.date.to_string(),
+            subject: paper.subject.clone(),
+            department: format!("{} {}", paper.department.number, paper.department.name),
+            source_json: canonical_json(paper),
+            published_from: published_from_column(paper.published_from()),
+            structured: true,
+        }
+    }
+
+    /// A legacy paper's: an unknown kind or Amt is empty.
+    pub(super) fn legacy(legacy: &LegacyPaper) -> RecordColumns {
+        RecordColumns {
+            kind: legacy.kind.map(Kind::key).unwrap_or_default().to_string(),
+            public: legacy.public,
+            date: legacy.date.to_string(),
+            subject: legacy.subject.clone(),
+            department: legacy
+                .department
+                .as_ref()
+                .map(|d| format!("{} {}", d.number, d.name))
+                .unwrap_or_default(),
+            source_json: serde_json::to_string(legacy).expect("a legacy paper serializes"),
+            published_from: published_from_column(legacy.published_from()),
+            structured: false,
+        }
+    }
+}
+
+/// Inserts a paper's row numbered `number`; returns its id.
+pub(super) fn insert_row(
+    tx: &Transaction<'_>,
     number: &Number,
-    origin: &Origin,
+    columns: &RecordColumns,
     now: &str,
 ) -> Result<i64, ArchiveError> {
-    let source = canonical_json(paper);
+    let c = columns;
     tx.prepare_cached(
         "INSERT INTO papers (reference, year, seq, parent_reference, supplement_no,
             allocated, kind, public, date, subject, department, source_json,
-            source_sha512, created_at, modified_at, published_from, slug)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)",
+            source_sha512, created_at, modified_at, published_from, slug, structured)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         number.reference,
@@ -317,18 +362,61 @@ fn insert_paper(
         number.parent,
         number.supplement_no,
         number.allocated,
-        paper.kind.key(),
-        paper.public,
-        paper.date.to_string(),
-        paper.subject,
-        format!("{} {}", paper.department.number, paper.department.name),
-        source,
-        sha512_hex(source.as_bytes()),
+        c.kind,
+        c.public,
+        c.date,
+        c.subject,
+        c.department,
+        c.source_json,
+        sha512_hex(c.source_json.as_bytes()),
         now,
-        published_from_column(paper.published_from()),
+        c.published_from,
         slug(&number.reference),
+        c.structured,
     ])?;
-    let paper_id = tx.last_insert_rowid();
+    Ok(tx.last_insert_rowid())
+}
+
+/// Replaces the record of the legacy paper `paper_id` (the database refuses it for a
+/// structured one): what is known completed, or the structured record it becomes.
+pub(super) fn replace_record(
+    tx: &Transaction<'_>,
+    paper_id: i64,
+    columns: &RecordColumns,
+    now: &str,
+) -> Result<(), ArchiveError> {
+    let c = columns;
+    tx.prepare_cached(
+        "UPDATE papers SET structured = ?2, kind = ?3, public = ?4, date = ?5, subject = ?6,
+            department = ?7, source_json = ?8, source_sha512 = ?9, modified_at = ?10,
+            published_from = ?11
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        paper_id,
+        c.structured,
+        c.kind,
+        c.public,
+        c.date,
+        c.subject,
+        c.department,
+        c.source_json,
+        sha512_hex(c.source_json.as_bytes()),
+        now,
+        c.published_from,
+    ])?;
+    Ok(())
+}
+
+/// Inserts a paper's row, its first history event and (for imports) its import row.
+fn insert_paper(
+    tx: &rusqlite::Transaction<'_>,
+    paper: &Paper,
+    number: &Number,
+    origin: &Origin,
+    now: &str,
+) -> Result<i64, ArchiveError> {
+    let paper_id = insert_row(tx, number, &RecordColumns::paper(paper), now)?;
     let (event, detail) = match origin {
         Origin::New if number.allocated => ("created", "number allocated".to_string()),
         Origin::New => ("created", "number taken from the record".to_string()),

@@ -8,16 +8,16 @@
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::allocate::keep;
-use super::create::{insert_rendition, stage_originals, store_and_commit};
-use super::db::published_from_column;
+use super::create::{
+    RecordColumns, insert_rendition, insert_row, replace_record, stage_originals, store_and_commit,
+};
 use super::harvest::{HarvestPending, is_harvested, record_harvested};
 use super::read::original_reference;
 use super::store::{FileStore, Staging};
 use super::{
-    Archive, ArchiveError, BoxError, Created, Harvested, Original, Produced, canonical_json, now,
-    sha512_hex,
+    Archive, ArchiveError, BoxError, Created, Harvested, Original, Produced, now, sha512_hex,
 };
-use crate::model::{Kind, LegacyPaper, LegacyPaperError, Paper, slug};
+use crate::model::{Kind, LegacyPaper, LegacyPaperError, Paper};
 
 /// A harvested Paper archived as a legacy paper, and why it is still pending.
 #[derive(Debug, Clone)]
@@ -59,31 +59,7 @@ impl Archive {
             legacy.date.year(),
         )?;
         let now = now();
-        let source = serde_json::to_string(&legacy).expect("a legacy paper serializes");
-        tx.prepare_cached(
-            "INSERT INTO papers (reference, year, seq, parent_reference, supplement_no,
-                allocated, kind, public, date, subject, department, source_json,
-                source_sha512, created_at, modified_at, published_from, slug, structured)
-             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, 0)",
-        )?
-        .execute(params![
-            number.reference,
-            number.year,
-            number.seq,
-            number.parent,
-            number.supplement_no,
-            legacy.kind.map(Kind::key).unwrap_or_default(),
-            legacy.public,
-            legacy.date.to_string(),
-            legacy.subject,
-            department_column(&legacy),
-            source,
-            sha512_hex(source.as_bytes()),
-            now,
-            published_from_column(legacy.published_from()),
-            slug(&number.reference),
-        ])?;
-        let paper_id = tx.last_insert_rowid();
+        let paper_id = insert_row(&tx, &number, &RecordColumns::legacy(&legacy), &now)?;
         let detail = match &harvested {
             Some(h) => format!("harvested {} (nicht strukturiert)", h.paper.oparl_id),
             None => format!("legacy file {} (nicht strukturiert)", names(&originals)),
@@ -125,24 +101,7 @@ impl Archive {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let paper_id = legacy_row(&tx, reference)?;
         let now = now();
-        let source = serde_json::to_string(&legacy).expect("a legacy paper serializes");
-        tx.prepare_cached(
-            "UPDATE papers SET kind = ?2, public = ?3, date = ?4, subject = ?5, department = ?6,
-                source_json = ?7, source_sha512 = ?8, modified_at = ?9, published_from = ?10
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            paper_id,
-            legacy.kind.map(Kind::key).unwrap_or_default(),
-            legacy.public,
-            legacy.date.to_string(),
-            legacy.subject,
-            department_column(&legacy),
-            source,
-            sha512_hex(source.as_bytes()),
-            now,
-            published_from_column(legacy.published_from()),
-        ])?;
+        replace_record(&tx, paper_id, &RecordColumns::legacy(&legacy), &now)?;
         let new = new_originals(&tx, paper_id, originals)?;
         event(&tx, paper_id, &now, "completed", &names(&new))?;
         if let Some(h) = &harvested {
@@ -175,25 +134,7 @@ impl Archive {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let paper_id = legacy_row(&tx, &reference)?;
         let now = now();
-        let source = canonical_json(&paper);
-        tx.prepare_cached(
-            "UPDATE papers SET structured = 1, kind = ?2, public = ?3, date = ?4, subject = ?5,
-                department = ?6, source_json = ?7, source_sha512 = ?8, modified_at = ?9,
-                published_from = ?10
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            paper_id,
-            paper.kind.key(),
-            paper.public,
-            paper.date.to_string(),
-            paper.subject,
-            format!("{} {}", paper.department.number, paper.department.name),
-            source,
-            sha512_hex(source.as_bytes()),
-            now,
-            published_from_column(paper.published_from()),
-        ])?;
+        replace_record(&tx, paper_id, &RecordColumns::paper(&paper), &now)?;
         let new = new_originals(&tx, paper_id, originals)?;
         let detail = match &harvested {
             Some(h) => format!("harvested {}", h.oparl_id),
@@ -330,17 +271,139 @@ fn names(originals: &[Original]) -> String {
         .join(", ")
 }
 
-/// The `department` column: "55 Fachbereich …", empty when not known.
-fn department_column(legacy: &LegacyPaper) -> String {
-    legacy
-        .department
-        .as_ref()
-        .map(|d| format!("{} {}", d.number, d.name))
-        .unwrap_or_default()
-}
-
 impl From<LegacyPaperError> for ArchiveError {
     fn from(e: LegacyPaperError) -> Self {
         ArchiveError::Legacy(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{produce, unnumbered};
+    use super::*;
+    use crate::model::{Date, Numbering};
+
+    fn legacy(reference: &str) -> LegacyPaper {
+        LegacyPaper {
+            public: true,
+            kind: None,
+            reference: reference.into(),
+            date: Date::parse_iso("2012-04-25").unwrap(),
+            department: None,
+            subject: "Integrationskonzept".into(),
+            consultations: Vec::new(),
+            text: "Der Text".into(),
+        }
+    }
+
+    fn original(text: &str) -> Original {
+        Original {
+            file_name: "a.txt".into(),
+            media_type: "text/plain; charset=utf-8".into(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    fn count(archive: &Archive, sql: &str) -> i64 {
+        archive.conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn a_legacy_paper_keeps_its_number_and_becomes_structured_once_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
+        let created = archive
+            .create_legacy(legacy("0310/2012"), vec![original("alt")], None)
+            .unwrap();
+        assert_eq!(created.as_deref(), Some("0310/2012"));
+        // The same original again: nothing; another paper claiming the number: refused.
+        assert_eq!(
+            archive
+                .create_legacy(legacy("0310/2012"), vec![original("alt")], None)
+                .unwrap(),
+            None
+        );
+        assert!(matches!(
+            archive.create_legacy(legacy("0310/2012"), vec![original("neu")], None),
+            Err(ArchiveError::ReferenceExists(_))
+        ));
+        // A structured paper does not take a number a legacy paper holds.
+        let mut paper = unnumbered("Integrationskonzept");
+        paper.reference = Some("0310/2012".into());
+        assert!(matches!(
+            archive.create(paper.clone(), super::super::Origin::New, produce),
+            Err(ArchiveError::ReferenceExists(_))
+        ));
+
+        // Rendering fails: the legacy paper stays as it was.
+        let failed = archive.structure(paper.clone(), vec![original("alt")], None, |_| {
+            Err("kaputt".into())
+        });
+        assert!(
+            matches!(failed, Err(ArchiveError::Produce(_))),
+            "{failed:?}"
+        );
+        assert_eq!(count(&archive, "SELECT structured FROM papers"), 0);
+        assert_eq!(count(&archive, "SELECT count(*) FROM renditions"), 0);
+        assert_eq!(count(&archive, "SELECT count(*) FROM events"), 1);
+
+        let created = archive
+            .structure(paper.clone(), vec![original("alt")], None, produce)
+            .unwrap();
+        assert_eq!(created.reference, "0310/2012");
+        assert_eq!(count(&archive, "SELECT structured FROM papers"), 1);
+        assert_eq!(count(&archive, "SELECT count(*) FROM renditions"), 1);
+        assert_eq!(
+            count(&archive, "SELECT count(*) FROM originals"),
+            1,
+            "not twice"
+        );
+        // Once structured, never again, and never back.
+        assert!(matches!(
+            archive.structure(paper, vec![], None, produce),
+            Err(ArchiveError::ReferenceExists(_))
+        ));
+        assert!(matches!(
+            archive.complete_legacy("0310/2012", legacy("0310/2012"), vec![], None),
+            Err(ArchiveError::ReferenceExists(_))
+        ));
+        let report = archive.check().unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn the_database_refuses_a_changed_structured_record_and_a_legacy_papers_new_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut archive = Archive::open(dir.path(), Numbering::default()).unwrap();
+        archive
+            .create_legacy(legacy("0311/2012"), vec![], None)
+            .unwrap();
+        archive
+            .create(unnumbered("Neu"), super::super::Origin::New, produce)
+            .unwrap();
+        let refused = |sql: &str| {
+            let e = archive.conn.execute(sql, []).unwrap_err().to_string();
+            assert!(
+                e.contains("never changes") || e.contains("keeps the number"),
+                "{e}"
+            );
+        };
+        refused("UPDATE papers SET reference = '1/2012' WHERE structured = 0");
+        refused("UPDATE papers SET slug = 'x' WHERE structured = 0");
+        refused("UPDATE papers SET subject = 'x' WHERE structured = 1");
+        refused("UPDATE papers SET structured = 0 WHERE structured = 1");
+        // What is known of a legacy paper may be completed.
+        archive
+            .conn
+            .execute("UPDATE papers SET subject = 'x' WHERE structured = 0", [])
+            .unwrap();
+        // Its rules hold before anything is written.
+        let mut bad = legacy("0312/2012");
+        bad.subject = " ".into();
+        assert!(matches!(
+            archive.create_legacy(bad, vec![], None),
+            Err(ArchiveError::Legacy(_))
+        ));
+        assert_eq!(count(&archive, "SELECT count(*) FROM papers"), 2);
     }
 }

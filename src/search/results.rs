@@ -162,7 +162,12 @@ impl SearchIndex {
                 date / 100 % 100,
                 date % 100
             ),
-            kind: kind_of(&kind_key).map_or(kind_key, |k| k.label().to_string()),
+            // No kind: a legacy paper whose Vorlagenart is not known.
+            kind: match kind_of(&kind_key) {
+                Some(kind) => kind.label().to_string(),
+                None if kind_key.is_empty() => crate::model::kind_label(None).to_string(),
+                None => kind_key,
+            },
             department: text(f.stored(TextField::Department)),
             status: if doc.get_first(f.withdrawn).and_then(|v| v.as_u64()) == Some(1) {
                 Status::Withdrawn
