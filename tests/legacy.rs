@@ -350,6 +350,115 @@ mod import {
         archive.assert_check();
     }
 
+    /// A one-page PDF that shows only a shape, as a scan shows only an image: no text.
+    fn scan_pdf() -> Vec<u8> {
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_string(),
+            "<< /Length 29 >>\nstream\n0 0 1 rg 100 100 200 200 re f\nendstream".to_string(),
+        ];
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, object) in objects.iter().enumerate() {
+            offsets.push(pdf.len());
+            pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = pdf.len();
+        pdf.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+        );
+        for offset in offsets {
+            pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        pdf.extend_from_slice(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+                objects.len() + 1
+            )
+            .as_bytes(),
+        );
+        pdf
+    }
+
+    /// A scan has no text: its draft waits in review with every field to fill in; a clerk
+    /// who fills in only Drucksachennummer, Datum and Betreff archives it "nicht strukturiert"
+    /// (the scan as its original, findable by its Betreff), and the draft stays for later.
+    #[test]
+    fn a_scan_is_archived_unstructured_once_a_clerk_gives_its_number_date_and_subject() {
+        if !super::common::have("pdftotext") {
+            return;
+        }
+        let archive = TempArchive::new(None);
+        let input = tempfile::tempdir().unwrap();
+        let review = input.path().join("pruefung");
+        let scan = input.path().join("scan-0042.pdf");
+        std::fs::write(&scan, scan_pdf()).unwrap();
+        let r = archive.run(&[
+            "import",
+            scan.to_str().unwrap(),
+            "--review",
+            review.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains("not archived until it is reviewed"),
+            "{}",
+            r.stdout
+        );
+        assert!(archive.references().is_empty());
+
+        let draft_path = review.join("scan-0042.toml");
+        let draft = std::fs::read_to_string(&draft_path).unwrap();
+        let filled = draft
+            .replace(
+                "drucksachennummer = \"\"",
+                "drucksachennummer = \"0042/1998\"",
+            )
+            .replace("datum = \"\"", "datum = 1998-03-12")
+            .replace(
+                "betreff = \"\"",
+                "betreff = \"Bebauungsplan Nr. 7 Am Mühlenteich\"",
+            );
+        assert_eq!(filled.matches("0042/1998").count(), 1, "{draft}");
+        std::fs::write(&draft_path, &filled).unwrap();
+        let accepted = archive.run(&["import", "--accept", review.to_str().unwrap()]);
+        assert_eq!(accepted.code, 0, "{}{}", accepted.stdout, accepted.stderr);
+        assert!(
+            accepted
+                .stdout
+                .contains("archiviert als 0042/1998, nicht strukturiert"),
+            "{}",
+            accepted.stdout
+        );
+        let shown = show(&archive, "0042/1998");
+        assert_eq!(shown["structured"], false);
+        assert_eq!(
+            shown["source"]["betreff"],
+            "Bebauungsplan Nr. 7 Am Mühlenteich"
+        );
+        assert_eq!(shown["source"]["text"], "");
+        assert_eq!(shown["originals"][0]["media_type"], "application/pdf");
+        assert_eq!(shown["renditions"], serde_json::json!([]));
+        // Public, as the draft said and the clerk left it; Amt left blank is not known.
+        assert_eq!(shown["source"]["oeffentlich"], true);
+        assert!(shown["source"].get("amt").is_none(), "{shown}");
+        let found = archive.run(&["search", "Mühlenteich", "--json"]);
+        assert!(found.stdout.contains("0042/1998"), "{}", found.stdout);
+        // Accepted again: the same paper, nothing twice.
+        let again = archive.run(&["import", "--accept", review.to_str().unwrap()]);
+        assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+        assert_eq!(archive.references(), ["0042/1998"]);
+        assert_eq!(
+            show(&archive, "0042/1998")["originals"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        archive.assert_check();
+    }
+
     /// The originals are evidence: a backup copies them, `check` finds one damaged.
     #[test]
     fn originals_are_backed_up_and_a_damaged_one_is_found_by_check() {

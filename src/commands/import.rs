@@ -43,6 +43,17 @@ pub fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<()> {
                 Err(why) => println!("  {why}"),
             }
         }
+        LegacyOutcome::Unstructured {
+            reference,
+            problems,
+        } => {
+            println!(
+                "{name}: archiviert als {reference}, nicht strukturiert (Altbestand); noch kein gültiger Datensatz:"
+            );
+            for line in problems.lines() {
+                println!("  {line}");
+            }
+        }
         LegacyOutcome::Structured(reference) => {
             println!("{name}: {reference} ist jetzt strukturiert und neu gesetzt")
         }

@@ -24,6 +24,7 @@ use crate::model::{
     Format, InputError, LegacyPaper, LegacyPaperError, Paper, SourceText, clean_text,
 };
 pub use split::split;
+pub use text::readable;
 
 /// One field of a draft record.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,31 @@ impl Draft {
         if !field.value.is_null() {
             self.fields.push(field);
         }
+    }
+
+    /// The draft a clerk reviewed (a record's JSON tree, valid or not): the fields a legacy
+    /// paper takes ([`Draft::legacy_paper`]), as the clerk left them, without doubt.
+    pub fn reviewed(record: &Value) -> Draft {
+        let mut draft = Draft::default();
+        // A value left blank (`amt = { nummer = "", name = "" }`) is not known.
+        fn blank(value: &Value) -> bool {
+            match value {
+                Value::String(s) => s.trim().is_empty(),
+                Value::Object(map) => map.values().all(blank),
+                _ => false,
+            }
+        }
+        for key in LEGACY_KEYS {
+            if let Some(value) = record.get(key).filter(|v| !blank(v)) {
+                draft.push(Field {
+                    key,
+                    value: value.clone(),
+                    lines: None,
+                    doubt: None,
+                });
+            }
+        }
+        draft
     }
 
     /// Sets a field to a value another system gave (a harvest's OParl metadata): certain, in
@@ -182,6 +208,17 @@ impl Draft {
         review::toml(self, original, original_sha512)
     }
 }
+
+/// The record keys a legacy paper not structured yet takes ([`LegacyPaper`]).
+const LEGACY_KEYS: [&str; 7] = [
+    "oeffentlich",
+    "art",
+    "drucksachennummer",
+    "datum",
+    "amt",
+    "betreff",
+    "beratungsfolge",
+];
 
 /// A value on one line, for a doubt (`"0310/2012"`, `[…]` for long ones).
 fn short(value: &Value) -> String {

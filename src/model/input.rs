@@ -118,6 +118,12 @@ impl SourceText {
     }
 
     /// Line and column of a byte offset in this text.
+    /// The record as a JSON tree, parsed but not validated: a reviewed draft that is not a
+    /// valid record yet may still give what is known of a legacy paper.
+    pub fn parse_value(&self) -> Result<Value, InputError> {
+        Ok(Document::parse(self)?.value)
+    }
+
     pub fn position(&self, offset: usize) -> Position {
         position_in(&self.text, offset)
     }

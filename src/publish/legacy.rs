@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use super::extract::{ExtractError, pdf_text};
 use super::{PublishError, Publisher};
 use crate::archive::{ArchiveError, Created, Harvested, Origin, Original, sha512_hex};
-use crate::legacy::{Draft, split};
-use crate::model::{InputError, LegacyPaper, MAX_INPUT_BYTES, Paper, limits};
+use crate::legacy::{Draft, readable, split};
+use crate::model::{
+    InputError, LegacyPaper, MAX_INPUT_BYTES, Paper, SourceText, clean_text, limits,
+};
 
 /// What happened to one legacy file.
 #[derive(Debug)]
@@ -30,6 +32,9 @@ pub enum LegacyOutcome {
     /// A reviewed draft made the legacy paper of this Drucksachennummer (archived "nicht
     /// strukturiert" before) a structured paper.
     Structured(String),
+    /// A reviewed draft that is no valid record yet archived (or completed) its paper as
+    /// "nicht strukturiert" under this Drucksachennummer; `problems`: why it is no record.
+    Unstructured { reference: String, problems: String },
     /// Not imported, and why (nothing was written).
     Refused(String),
 }
@@ -190,6 +195,7 @@ impl Publisher {
     fn accept_one(&mut self, draft: &Path) -> Result<LegacyOutcome, PublishError> {
         let paper = match Paper::load(draft) {
             Ok(paper) => paper,
+            Err(e @ InputError::Invalid { .. }) => return self.accept_unstructured(draft, e),
             Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
         };
         if paper.reference.is_none() {
@@ -217,6 +223,53 @@ impl Publisher {
             };
         }
         self.archive_legacy(paper, &name, bytes)
+    }
+
+    /// A reviewed draft that is no valid record (a scan whose text a clerk has not typed in):
+    /// with its Drucksachennummer, Datum and Betreff it archives the paper "nicht
+    /// strukturiert" (or completes the one archived so) with the original beside it; the
+    /// draft stays for a later accept. Without them it is refused with the record's problems.
+    fn accept_unstructured(
+        &mut self,
+        draft: &Path,
+        invalid: InputError,
+    ) -> Result<LegacyOutcome, PublishError> {
+        let record = match SourceText::read(draft).and_then(|source| source.parse_value()) {
+            Ok(record) => record,
+            Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
+        };
+        let Ok(legacy) = Draft::reviewed(&record).legacy_paper("") else {
+            return Ok(LegacyOutcome::Refused(invalid.to_string()));
+        };
+        let original = match original_beside(draft) {
+            Ok(original) => original,
+            Err(why) => return Ok(LegacyOutcome::Refused(why)),
+        };
+        let (name, bytes, text) = match read_original(&original) {
+            Ok(read) => read,
+            Err(e) => return Ok(LegacyOutcome::Refused(e.to_string())),
+        };
+        let legacy = LegacyPaper {
+            text: clean_text(&readable(&text)),
+            ..legacy
+        };
+        let reference = legacy.reference.clone();
+        let stored = if self.is_unstructured(&reference)? {
+            self.archive
+                .complete_legacy(&reference, legacy, vec![self::original(&name, bytes)], None)
+                .map(|()| Ok(reference.clone()))
+                .map_err(PublishError::from)
+        } else {
+            self.archive_unstructured(legacy, &name, bytes)
+        };
+        self.keep_index_in_step();
+        Ok(match stored? {
+            Ok(reference) => LegacyOutcome::Unstructured {
+                reference,
+                problems: invalid.to_string(),
+            },
+            Err(why) => LegacyOutcome::Refused(why),
+        })
     }
 
     fn archive_legacy(
