@@ -41,13 +41,15 @@ t1=$(now)
 read -r _ rss <"$WORK/time"
 archived=$(grep -c ': archiviert als ' "$WORK/out" || true)
 review=$(grep -c ': zur Prüfung in ' "$WORK/out" || true)
+unstructured=$(grep -c '^  archiviert als .*nicht strukturiert' "$WORK/out" || true)
 refused=$(grep -vc 'WARN' "$WORK/err" || true)
-python3 - "$t0" "$t1" "${#DUMPS[@]}" "$archived" "$review" "$refused" "$rss" <<'EOF'
+python3 - "$t0" "$t1" "${#DUMPS[@]}" "$archived" "$review" "$refused" "$rss" "$unstructured" <<'EOF'
 import sys
-t0, t1, n, archived, review, refused, rss = sys.argv[1:]
+t0, t1, n, archived, review, refused, rss, unstructured = sys.argv[1:]
 s = float(t1) - float(t0)
 print(f"import: {n} dumps in {s:.1f} s = {int(n) / s:.1f} papers/s "
-      f"({archived} archived, {review} to review, {refused} refused), peak RSS {int(rss) // 1024} MB")
+      f"({archived} archived, {review} to review of which {unstructured} archived not structured, "
+      f"{refused} refused), peak RSS {int(rss) // 1024} MB")
 EOF
 echo "why drafts went to review (first reason of each, counted):"
 grep '^  unsicher: ' "$WORK/out" | sed 's/^  unsicher: \([a-z_]*\):.*/\1/' | sort | uniq -c | sort -rn | head

@@ -456,6 +456,17 @@ mod import {
                 .len(),
             1
         );
+        // Exported, it is its record and its original (it has no PDF of ours).
+        let out = input.path().join("export");
+        let exported = archive.run(&["export", "0042/1998", "-o", out.to_str().unwrap()]);
+        assert_eq!(exported.code, 0, "{}", exported.stderr);
+        assert_eq!(
+            std::fs::read(out.join("0042-1998-original-1.pdf")).unwrap(),
+            scan_pdf()
+        );
+        let record: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("0042-1998.json")).unwrap()).unwrap();
+        assert_eq!(record["drucksachennummer"], "0042/1998");
         archive.assert_check();
     }
 

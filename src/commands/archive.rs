@@ -186,16 +186,28 @@ pub fn list(settings: &Settings, args: &ListArgs) -> anyhow::Result<()> {
 
 pub fn export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<()> {
     let publisher = Publisher::open(settings)?;
-    let details = publisher.archive().show(&args.reference)?;
-    let pdf = publisher.archive().latest_pdf(&details)?;
+    let archive = publisher.archive();
+    let details = archive.show(&args.reference)?;
     let record = serde_json::to_string_pretty(&details.source)? + "\n";
     let stem = file_stem(&details.summary.reference);
+    let mut files = vec![(format!("{stem}.json"), record.into_bytes())];
+    if details.summary.structured {
+        files.push((format!("{stem}.pdf"), archive.latest_pdf(&details)?));
+    } else {
+        // A legacy paper not structured yet has no PDF of ours: its originals instead.
+        for (n, original) in details.originals.iter().enumerate() {
+            let extension = if original.media_type.starts_with("application/pdf") {
+                "pdf"
+            } else {
+                "txt"
+            };
+            let name = format!("{stem}-original-{}.{extension}", n + 1);
+            files.push((name, archive.original_bytes(original)?));
+        }
+    }
     std::fs::create_dir_all(&args.out_dir)
         .with_context(|| format!("cannot create {}", args.out_dir.display()))?;
-    for (name, bytes) in [
-        (format!("{stem}.json"), record.as_bytes()),
-        (format!("{stem}.pdf"), &pdf[..]),
-    ] {
+    for (name, bytes) in &files {
         let path = args.out_dir.join(name);
         write_atomically(&path, bytes)?;
         println!("{}", path.display());
