@@ -42,7 +42,7 @@ pub use db::{DbError, SCHEMA_VERSION};
 pub use harvest::{HarvestPending, KnownPaper, ListState, RunState};
 pub(crate) use hooks::test_pause;
 pub use legacy::PendingHarvest;
-pub use public::{ChangeWindow, PaperLink, PublicPaper, PublicRendition};
+pub use public::{ChangeWindow, PaperLink, PublicBody, PublicPaper, PublicRendition};
 pub use read::{Event, ListFilter, OriginalFile, PaperDetails, Rendition, Summary};
 pub use rerender::{
     DoneItem, Outcome, Pending, RerenderSource, RunStart, Selection, SelectionError, Verdict,

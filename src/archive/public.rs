@@ -39,6 +39,15 @@ pub struct PublicPaper {
     pub supplements: Vec<PaperLink>,
 }
 
+/// A Gremium named by public papers, with the first creation and the last change of those
+/// papers (RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicBody {
+    pub name: String,
+    pub created_at: String,
+    pub modified_at: String,
+}
+
 /// A reference to another public paper.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaperLink {
@@ -217,22 +226,45 @@ impl Archive {
         }
     }
 
-    /// The Gremien named in the Beratungsfolge or as deciding body of public papers, sorted.
-    pub fn public_bodies(&self, today: Date) -> Result<Vec<String>, ArchiveError> {
+    /// The Gremien named in the Beratungsfolge or as deciding body of public papers, sorted,
+    /// each with the first creation and the last change of those papers.
+    pub fn public_bodies(&self, today: Date) -> Result<Vec<PublicBody>, ArchiveError> {
         let mut stmt = self.conn.prepare(
-            "SELECT json_extract(c.value, '$.gremium') FROM papers,
-                json_each(papers.source_json, '$.beratungsfolge') AS c
-             WHERE published_from <= ?1
-             UNION
-             SELECT json_extract(source_json, '$.beschlussfassung') FROM papers
-             WHERE published_from <= ?1 AND json_extract(source_json, '$.beschlussfassung')
-                IS NOT NULL
-             ORDER BY 1",
+            "SELECT name, min(created_at), max(modified_at) FROM (
+                 SELECT json_extract(c.value, '$.gremium') AS name, created_at, modified_at
+                 FROM papers, json_each(papers.source_json, '$.beratungsfolge') AS c
+                 WHERE published_from <= ?1
+                 UNION ALL
+                 SELECT json_extract(source_json, '$.beschlussfassung'), created_at, modified_at
+                 FROM papers
+                 WHERE published_from <= ?1
+                   AND json_extract(source_json, '$.beschlussfassung') IS NOT NULL)
+             GROUP BY name ORDER BY name",
         )?;
         let bodies = stmt
-            .query_map([today.to_string()], |r| r.get(0))?
+            .query_map([today.to_string()], |r| {
+                Ok(PublicBody {
+                    name: r.get(0)?,
+                    created_at: r.get(1)?,
+                    modified_at: r.get(2)?,
+                })
+            })?
             .collect::<Result<_, _>>()?;
         Ok(bodies)
+    }
+
+    /// The first creation and the last change of the public papers (`None`: there is none).
+    pub fn public_span(&self, today: Date) -> Result<Option<(String, String)>, ArchiveError> {
+        Ok(self.conn.query_row(
+            "SELECT min(created_at), max(modified_at) FROM papers WHERE published_from <= ?1",
+            [today.to_string()],
+            |r| {
+                Ok(match (r.get(0)?, r.get(1)?) {
+                    (Some(created), Some(modified)) => Some((created, modified)),
+                    _ => None,
+                })
+            },
+        )?)
     }
 
     /// Slug and last change of every public paper (for the sitemap), ordered by id.

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::ApiError;
 use super::{downloads, params};
-use crate::archive::{ChangeWindow, OriginalFile, PublicPaper, PublicRendition};
+use crate::archive::{ChangeWindow, OriginalFile, PublicBody, PublicPaper, PublicRendition};
 use crate::model::{Date, Paper, Record, Status};
 use crate::search::IndexDoc;
 
@@ -74,20 +74,57 @@ pub fn organization_id(name: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
+/// A stored RFC 3339 time as OParl 1.1.1 writes date-times: `yyyy-mm-ddThh:mm:ss±hh:mm`
+/// (whole seconds, UTC as `+00:00`). A filter given back (`modified_since`) is inclusive, so
+/// cutting the fraction loses no change. A time that cannot be read is passed on as stored.
+fn oparl_time(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    match time::OffsetDateTime::parse(rfc3339, &Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        }
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+/// `created` and `modified` of System and Body: those of the public papers (the first
+/// creation, the last change); before there is any, the start of the Unix epoch.
+async fn span(state: &AppState) -> Result<(String, String), ApiError> {
+    let today = state.today();
+    let span = state
+        .read(move |archive| archive.public_span(today))
+        .await?;
+    let (created, modified) =
+        span.unwrap_or_else(|| ("1970-01-01T00:00:00Z".into(), "1970-01-01T00:00:00Z".into()));
+    Ok((oparl_time(&created), oparl_time(&modified)))
+}
+
 /// `GET /oparl/v1/system`.
-pub async fn system(State(state): State<AppState>) -> Json<Value> {
+pub async fn system(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let urls = Urls(state.base_url());
-    Json(json!({
+    let (created, modified) = span(&state).await?;
+    Ok(Json(json!({
         "id": urls.oparl("system"),
         "type": kind("System"),
         "oparlVersion": VERSION,
         "body": urls.oparl("body"),
         "name": format!("drucksache – {}", state.settings().letterhead.municipality),
         "website": format!("{}/", state.base_url()),
-    }))
+        "created": created,
+        "modified": modified,
+    })))
 }
 
-fn body_object(state: &AppState) -> Value {
+fn body_object(state: &AppState, (created, modified): &(String, String)) -> Value {
     let urls = Urls(state.base_url());
     let body = urls.body();
     json!({
@@ -102,6 +139,8 @@ fn body_object(state: &AppState) -> Value {
         "paper": format!("{body}/paper"),
         "legislativeTerm": [],
         "web": format!("{}/", state.base_url()),
+        "created": created,
+        "modified": modified,
     })
 }
 
@@ -115,9 +154,17 @@ fn the_body(id: &str) -> Result<(), ApiError> {
 }
 
 /// `GET /oparl/v1/body`: the list of bodies (one).
-pub async fn bodies(State(state): State<AppState>) -> Json<Value> {
+pub async fn bodies(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let url = Urls(state.base_url()).oparl("body");
-    Json(list(vec![body_object(&state)], 1, 1, 1, &url, ""))
+    let span = span(&state).await?;
+    Ok(Json(list(
+        vec![body_object(&state, &span)],
+        1,
+        1,
+        1,
+        &url,
+        "",
+    )))
 }
 
 /// `GET /oparl/v1/body/{body}`.
@@ -126,7 +173,8 @@ pub async fn body(
     Path(body): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     the_body(&body)?;
-    Ok(Json(body_object(&state)))
+    let span = span(&state).await?;
+    Ok(Json(body_object(&state, &span)))
 }
 
 /// An OParl list page: `data`, `pagination`, `links` (with `next` while there is more).
@@ -235,8 +283,8 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
         return json!({
             "id": id,
             "type": kind("Paper"),
-            "created": p.created_at,
-            "modified": p.modified_at,
+            "created": oparl_time(&p.created_at),
+            "modified": oparl_time(&p.modified_at),
             "deleted": true,
         });
     }
@@ -254,6 +302,8 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
                 "paper": id,
                 "organization": [urls.organization(&c.body)],
                 "authoritative": deciding_body == Some(c.body.as_str()),
+                "created": oparl_time(&p.created_at),
+                "modified": oparl_time(&p.modified_at),
             });
             if let Some(role) = c.role {
                 consultation["role"] = Value::String(role.label().into());
@@ -270,8 +320,8 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
         "date": p.record.date().to_string(),
         "consultation": consultations,
         "web": format!("{}/vorlagen/{}", urls.0, p.slug),
-        "created": p.created_at,
-        "modified": p.modified_at,
+        "created": oparl_time(&p.created_at),
+        "modified": oparl_time(&p.modified_at),
         "deleted": false,
     });
     if let Some(kind) = p.record.kind() {
@@ -332,8 +382,8 @@ fn file_object(urls: &Urls, p: &PublicPaper, paper: &Paper, r: &PublicRendition)
         "accessUrl": access,
         "downloadUrl": format!("{access}?download=1"),
         "paper": [urls.paper(p.id)],
-        "created": r.created_at,
-        "modified": r.created_at,
+        "created": oparl_time(&r.created_at),
+        "modified": oparl_time(&r.created_at),
         "deleted": false,
     })
 }
@@ -357,8 +407,8 @@ fn original_object(urls: &Urls, p: &PublicPaper, o: &OriginalFile) -> Value {
         "accessUrl": access,
         "downloadUrl": format!("{access}?download=1"),
         "paper": [urls.paper(p.id)],
-        "created": o.created_at,
-        "modified": o.created_at,
+        "created": oparl_time(&o.created_at),
+        "modified": oparl_time(&o.created_at),
         "deleted": false,
     });
     if let Record::Legacy(legacy) = &p.record
@@ -408,17 +458,20 @@ pub async fn file(
     )))
 }
 
-fn organization_object(urls: &Urls, name: &str) -> Value {
+/// A Gremium, created and modified with the public papers that name it.
+fn organization_object(urls: &Urls, body: &PublicBody) -> Value {
     json!({
-        "id": urls.organization(name),
+        "id": urls.organization(&body.name),
         "type": kind("Organization"),
         "body": urls.body(),
-        "name": name,
+        "name": body.name,
         "organizationType": "Gremium",
+        "created": oparl_time(&body.created_at),
+        "modified": oparl_time(&body.modified_at),
     })
 }
 
-async fn public_bodies(state: &AppState, today: Date) -> Result<Vec<String>, ApiError> {
+async fn public_bodies(state: &AppState, today: Date) -> Result<Vec<PublicBody>, ApiError> {
     state
         .read(move |archive| archive.public_bodies(today))
         .await
@@ -449,7 +502,7 @@ pub async fn organization(
     let names = public_bodies(&state, state.today()).await?;
     let name = names
         .iter()
-        .find(|n| organization_id(n) == id)
+        .find(|b| organization_id(&b.name) == id)
         .ok_or_else(|| ApiError::not_found(format!("organization {id}")))?;
     Ok(Json(organization_object(&Urls(state.base_url()), name)))
 }
@@ -476,9 +529,10 @@ pub async fn consultation(
 pub async fn empty_list(
     State(state): State<AppState>,
     Path(body): Path<String>,
-    uri: axum::http::Uri,
+    uri: axum::extract::OriginalUri,
 ) -> Result<Json<Value>, ApiError> {
     the_body(&body)?;
+    // The whole path: inside the nested router, `Uri` has lost its `/oparl/v1`.
     let url = format!("{}{}", state.base_url(), uri.path());
     Ok(Json(list(Vec::new(), 0, 1, PAGE, &url, "")))
 }

@@ -139,7 +139,19 @@ async fn filters_and_deleted_papers() {
         &format!("{list}?created_since={}", urlencode(&since)),
     )
     .await;
-    assert_eq!(recent.len(), 1, "only the new paper is that recent");
+    // Inclusive, to the second (OParl 1.1.1 writes whole seconds): the new paper, and only
+    // papers created in that second or later.
+    assert!(
+        recent.iter().any(|p| p["reference"] == reference.as_str()),
+        "{recent:#?}"
+    );
+    assert!(
+        recent
+            .iter()
+            .all(|p| p["created"].as_str().unwrap() >= since.as_str()),
+        "{recent:#?}"
+    );
+    assert!(recent.len() <= before + 1);
     assert!(
         walk(
             &service,
@@ -358,4 +370,62 @@ async fn an_unstructured_legacy_paper_is_public_searchable_and_becomes_structure
     assert!(structured.get("keyword").is_none(), "{structured:#}");
     let page = service.get("/vorlagen/0998-2012").await;
     assert!(page.text().contains("Vorlage als PDF"), "{}", page.text());
+}
+
+/// OParl 1.1.1 §3: every object, embedded ones too, has `created` and `modified`, written
+/// `yyyy-mm-ddThh:mm:ss±hh:mm`; every list's `first`, `last` and `self` links lead somewhere
+/// (the empty person and meeting lists lost their `/oparl/v1` once).
+#[tokio::test]
+async fn every_object_has_created_and_modified_as_1_1_1_writes_them_and_list_links_resolve() {
+    let service = Service::start();
+    service.create(&paper_json("OParl-Zeiten")).await;
+    fn check_times(value: &Value, at: &str) {
+        match value {
+            Value::Object(map) => {
+                if map.contains_key("type") && map.contains_key("id") {
+                    for key in ["created", "modified"] {
+                        let time = map
+                            .get(key)
+                            .and_then(Value::as_str)
+                            .unwrap_or_else(|| panic!("{at}: {} has no {key}", map["id"]));
+                        let b = time.as_bytes();
+                        let shape = time.len() == 25
+                            && b.iter().enumerate().all(|(i, c)| match i {
+                                4 | 7 => *c == b'-',
+                                10 => *c == b'T',
+                                13 | 16 | 22 => *c == b':',
+                                19 => *c == b'+' || *c == b'-',
+                                _ => c.is_ascii_digit(),
+                            });
+                        assert!(shape, "{at}: {} {key} = {time}", map["id"]);
+                    }
+                }
+                for (key, item) in map {
+                    check_times(item, &format!("{at}.{key}"));
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| check_times(i, at)),
+            _ => {}
+        }
+    }
+    let system = object(&service, &format!("{BASE}/oparl/v1/system")).await;
+    check_times(&system, "system");
+    let body = object(&service, &format!("{BASE}/oparl/v1/body/1")).await;
+    check_times(&body, "body");
+    for list in ["paper", "organization", "person", "meeting"] {
+        let url = body[list].as_str().unwrap().to_string();
+        let page = service.get(path(&url)).await;
+        assert_eq!(page.status, StatusCode::OK, "{url}");
+        let page = page.json();
+        check_times(&page["data"], &url);
+        for link in ["first", "last", "self"] {
+            let to = page["links"][link].as_str().unwrap();
+            let answer = service.get(path(to)).await;
+            assert_eq!(answer.status, StatusCode::OK, "{url} links.{link} = {to}");
+        }
+        for item in page["data"].as_array().unwrap() {
+            let id = item["id"].as_str().unwrap();
+            check_times(&object(&service, id).await, id);
+        }
+    }
 }
