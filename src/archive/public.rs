@@ -126,7 +126,7 @@ impl Archive {
     }
 
     /// One page of the public papers (ordered by id) in `window`, and how many there are in
-    /// all.
+    /// all; withdrawn ones only when `window` has `modified_since`.
     pub fn public_papers(
         &self,
         window: &ChangeWindow,
@@ -134,8 +134,10 @@ impl Archive {
         limit: u64,
         today: Date,
     ) -> Result<(u64, Vec<PublicPaper>), ArchiveError> {
-        // As instants, whatever the offset and fraction digits of either side.
+        // As instants, whatever the offset and fraction digits of either side. A withdrawn
+        // paper (a deleted object) only for a client that asks what changed (OParl 1.1 §2-05).
         const WHERE: &str = "published_from <= ?1
+             AND (?4 IS NOT NULL OR status = 'active')
              AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
              AND (?3 IS NULL OR julianday(created_at) <= julianday(?3))
              AND (?4 IS NULL OR julianday(modified_at) >= julianday(?4))

@@ -4,7 +4,8 @@
 //! and meetings are not kept by drucksache: their lists exist and are empty.
 //!
 //! Only published papers appear. A withdrawn paper appears as a deleted object (`id`, `type`,
-//! `created`, `modified`, `deleted: true`), as OParl asks for objects that are gone.
+//! `created`, `modified`, `deleted: true`), as OParl asks for objects that are gone; in a list
+//! only when it is asked for with `modified_since`.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
