@@ -229,8 +229,13 @@ impl Archive {
     }
 
     /// The Gremien named in the Beratungsfolge or as deciding body of public papers, sorted,
-    /// each with the first creation and the last change of those papers.
-    pub fn public_bodies(&self, today: Date) -> Result<Vec<PublicBody>, ArchiveError> {
+    /// each with the first creation and the last change of those papers, in `window` (as
+    /// instants, like [`Archive::public_papers`]).
+    pub fn public_bodies(
+        &self,
+        window: &ChangeWindow,
+        today: Date,
+    ) -> Result<Vec<PublicBody>, ArchiveError> {
         let mut stmt = self.conn.prepare(
             "SELECT name, min(created_at), max(modified_at) FROM (
                  SELECT json_extract(c.value, '$.gremium') AS name, created_at, modified_at
@@ -241,10 +246,22 @@ impl Archive {
                  FROM papers
                  WHERE published_from <= ?1
                    AND json_extract(source_json, '$.beschlussfassung') IS NOT NULL)
-             GROUP BY name ORDER BY name",
+             GROUP BY name
+             HAVING (?2 IS NULL OR julianday(min(created_at)) >= julianday(?2))
+                AND (?3 IS NULL OR julianday(min(created_at)) <= julianday(?3))
+                AND (?4 IS NULL OR julianday(max(modified_at)) >= julianday(?4))
+                AND (?5 IS NULL OR julianday(max(modified_at)) <= julianday(?5))
+             ORDER BY name",
         )?;
+        let bounds = params![
+            today.to_string(),
+            window.created_since,
+            window.created_until,
+            window.modified_since,
+            window.modified_until,
+        ];
         let bodies = stmt
-            .query_map([today.to_string()], |r| {
+            .query_map(bounds, |r| {
                 Ok(PublicBody {
                     name: r.get(0)?,
                     created_at: r.get(1)?,

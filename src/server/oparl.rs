@@ -15,7 +15,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::{downloads, params};
 use crate::archive::{ChangeWindow, OriginalFile, PublicBody, PublicPaper, PublicRendition};
-use crate::model::{Date, Paper, Record, Status};
+use crate::model::{Paper, Record, Status};
 use crate::search::IndexDoc;
 
 const VERSION: &str = "https://schema.oparl.org/1.1/";
@@ -215,6 +215,53 @@ fn list(data: Vec<Value>, total: u64, page: u64, per_page: u64, url: &str, filte
     })
 }
 
+/// What a list request asks: its page, its page size, its time filters (checked) and those
+/// filters again for the list's links.
+struct ListQuery {
+    page: u64,
+    per_page: u64,
+    window: ChangeWindow,
+    filters: String,
+}
+
+impl ListQuery {
+    /// `page`, `limit`, `created_since`, `created_until`, `modified_since`, `modified_until`;
+    /// a value that is no number or date-time is a 400 naming it.
+    fn read(raw: Option<&str>) -> Result<ListQuery, ApiError> {
+        let pairs = params::pairs(raw);
+        let get = |name: &str| params::value(&pairs, name);
+        let page = params::number("page", get("page").as_deref(), 1, u64::MAX / MAX_PAGE)?;
+        let per_page = params::number("limit", get("limit").as_deref(), PAGE, MAX_PAGE)?;
+        let mut filters = Vec::new();
+        let mut time = |name: &str| -> Result<Option<String>, ApiError> {
+            let Some(v) = params::value(&pairs, name) else {
+                return Ok(None);
+            };
+            time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| {
+                    ApiError::parameter(
+                        name,
+                        format!("{v}: give a date-time as in 2026-11-24T10:00:00+01:00"),
+                    )
+                })?;
+            filters.push((name.to_string(), v.clone()));
+            Ok(Some(v))
+        };
+        let window = ChangeWindow {
+            created_since: time("created_since")?,
+            created_until: time("created_until")?,
+            modified_since: time("modified_since")?,
+            modified_until: time("modified_until")?,
+        };
+        Ok(ListQuery {
+            page,
+            per_page,
+            window,
+            filters: serde_urlencoded::to_string(&filters).expect("strings encode"),
+        })
+    }
+}
+
 /// `GET /oparl/v1/body/{body}/paper?page=&limit=&created_since=&…`.
 pub async fn papers(
     State(state): State<AppState>,
@@ -222,33 +269,12 @@ pub async fn papers(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     the_body(&body)?;
-    let pairs = params::pairs(raw.as_deref());
-    let get = |name: &str| params::value(&pairs, name);
-    let page = params::number("page", get("page").as_deref(), 1, u64::MAX / MAX_PAGE)?;
-    let per_page = params::number("limit", get("limit").as_deref(), PAGE, MAX_PAGE)?;
-    let mut filters = Vec::new();
-    let mut time = |name: &str| -> Result<Option<String>, ApiError> {
-        let Some(v) = params::value(&pairs, name) else {
-            return Ok(None);
-        };
-        time::OffsetDateTime::parse(&v, &time::format_description::well_known::Rfc3339).map_err(
-            |_| {
-                ApiError::parameter(
-                    name,
-                    format!("{v}: give a date-time as in 2026-11-24T10:00:00+01:00"),
-                )
-            },
-        )?;
-        filters.push((name.to_string(), v.clone()));
-        Ok(Some(v))
-    };
-    let window = ChangeWindow {
-        created_since: time("created_since")?,
-        created_until: time("created_until")?,
-        modified_since: time("modified_since")?,
-        modified_until: time("modified_until")?,
-    };
-    let filters = serde_urlencoded::to_string(&filters).expect("strings encode");
+    let ListQuery {
+        page,
+        per_page,
+        window,
+        filters,
+    } = ListQuery::read(raw.as_deref())?;
     let today = state.today();
     let (total, papers) = state
         .read(move |archive| archive.public_papers(&window, (page - 1) * per_page, per_page, today))
@@ -472,27 +498,43 @@ fn organization_object(urls: &Urls, body: &PublicBody) -> Value {
     })
 }
 
-async fn public_bodies(state: &AppState, today: Date) -> Result<Vec<PublicBody>, ApiError> {
+async fn public_bodies(
+    state: &AppState,
+    window: ChangeWindow,
+) -> Result<Vec<PublicBody>, ApiError> {
+    let today = state.today();
     state
-        .read(move |archive| archive.public_bodies(today))
+        .read(move |archive| archive.public_bodies(&window, today))
         .await
 }
 
-/// `GET /oparl/v1/body/{body}/organization`: every Gremium named by a published paper.
+/// `GET /oparl/v1/body/{body}/organization?page=&limit=&modified_since=&…`: every Gremium
+/// named by a published paper, paged and filtered like the papers.
 pub async fn organizations(
     State(state): State<AppState>,
     Path(body): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     the_body(&body)?;
-    let names = public_bodies(&state, state.today()).await?;
+    let query = ListQuery::read(raw.as_deref())?;
+    let bodies = public_bodies(&state, query.window).await?;
     let urls = Urls(state.base_url());
-    let data: Vec<Value> = names
+    let total = bodies.len() as u64;
+    let data: Vec<Value> = bodies
         .iter()
-        .map(|n| organization_object(&urls, n))
+        .skip(((query.page - 1) * query.per_page) as usize)
+        .take(query.per_page as usize)
+        .map(|b| organization_object(&urls, b))
         .collect();
-    let total = data.len() as u64;
     let url = format!("{}/organization", urls.body());
-    Ok(Json(list(data, total, 1, total.max(1), &url, "")))
+    Ok(Json(list(
+        data,
+        total,
+        query.page,
+        query.per_page,
+        &url,
+        &query.filters,
+    )))
 }
 
 /// `GET /oparl/v1/organization/{id}`.
@@ -500,7 +542,7 @@ pub async fn organization(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let names = public_bodies(&state, state.today()).await?;
+    let names = public_bodies(&state, ChangeWindow::default()).await?;
     let name = names
         .iter()
         .find(|b| organization_id(&b.name) == id)

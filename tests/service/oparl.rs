@@ -429,3 +429,35 @@ async fn every_object_has_created_and_modified_as_1_1_1_writes_them_and_list_lin
         }
     }
 }
+
+/// The Organization list is paged and filtered like the paper list: a bad filter is a 400
+/// naming it, `modified_since` after the last change gives nothing, `limit` pages it.
+#[tokio::test]
+async fn the_organization_list_takes_the_filters_and_paging_of_every_list() {
+    let service = Service::start();
+    let list = format!("{BASE}/oparl/v1/body/1/organization");
+    let all = walk(&service, &list).await;
+    assert!(all.len() > 2, "{all:#?}");
+    let bad = service
+        .get("/oparl/v1/body/1/organization?modified_since=gestern")
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.json()["errors"][0]["path"], "modified_since");
+    let later = walk(
+        &service,
+        &format!("{list}?modified_since=2999-01-01T00:00:00%2B00:00"),
+    )
+    .await;
+    assert!(later.is_empty(), "{later:#?}");
+    let earlier = walk(
+        &service,
+        &format!("{list}?modified_since=2000-01-01T00:00:00%2B00:00"),
+    )
+    .await;
+    assert_eq!(earlier.len(), all.len());
+    let paged = walk(&service, &format!("{list}?limit=1")).await;
+    assert_eq!(
+        paged, all,
+        "one per page, the same organizations in the same order"
+    );
+}
