@@ -37,6 +37,26 @@ pub struct Settings {
     pub signing_key: Option<KeyConfig>,
     /// `[dienst]`: how `serve` listens and whom the admin API admits.
     pub service: ServiceSettings,
+    pub oparl: OparlSettings,
+}
+
+/// `[oparl]`: what OParl's System and Body say of the portal and the municipality (each
+/// optional; left out of the objects when not given).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OparlSettings {
+    /// `lizenz`: the URL of the licence the published data is under (`System.license`, and
+    /// `Body.license`).
+    pub license: Option<String>,
+    /// `kontakt_email`, `kontakt_name`: whom to ask about the system (`contactEmail`,
+    /// `contactName` of System and Body).
+    pub contact_email: Option<String>,
+    pub contact_name: Option<String>,
+    /// `anbieter`, `produkt`: URLs of the software's vendor and product (`System.vendor`,
+    /// `System.product`).
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    /// `ags`: the Amtlicher Gemeindeschlüssel (8 digits, `Body.ags`).
+    pub ags: Option<String>,
 }
 
 /// `[dienst]`, resolved.
@@ -109,6 +129,62 @@ struct ConfigFile {
     signatur: Option<SignaturSection>,
     #[serde(default)]
     dienst: DienstSection,
+    #[serde(default)]
+    oparl: OparlSection,
+}
+
+/// `[oparl]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OparlSection {
+    lizenz: Option<String>,
+    kontakt_email: Option<String>,
+    kontakt_name: Option<String>,
+    anbieter: Option<String>,
+    produkt: Option<String>,
+    ags: Option<String>,
+}
+
+impl OparlSection {
+    fn resolve(self) -> Result<OparlSettings, String> {
+        for (key, url) in [
+            ("lizenz", &self.lizenz),
+            ("anbieter", &self.anbieter),
+            ("produkt", &self.produkt),
+        ] {
+            if let Some(url) = url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return Err(format!(
+                    "[oparl] {key}: {url} must be a URL starting with http:// or https://"
+                ));
+            }
+        }
+        if let Some(email) = &self.kontakt_email
+            && !email
+                .split_once('@')
+                .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+        {
+            return Err(format!(
+                "[oparl] kontakt_email: {email} is not an e-mail address (name@example.de)"
+            ));
+        }
+        if let Some(ags) = &self.ags
+            && !(ags.len() == 8 && ags.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "[oparl] ags: {ags} must be the 8 digits of the Amtlicher Gemeindeschlüssel (Hagen: 05914000)"
+            ));
+        }
+        Ok(OparlSettings {
+            license: self.lizenz,
+            contact_email: self.kontakt_email,
+            contact_name: self.kontakt_name,
+            vendor: self.anbieter,
+            product: self.produkt,
+            ags: self.ags,
+        })
+    }
 }
 
 /// `[dienst]`: the service.
@@ -352,8 +428,16 @@ impl Settings {
                 path: config_file.clone().unwrap_or_default(),
                 message,
             })?;
+        let oparl = file
+            .oparl
+            .resolve()
+            .map_err(|message| ConfigError::Invalid {
+                path: config_file.clone().unwrap_or_default(),
+                message,
+            })?;
         Ok(Settings {
             service,
+            oparl,
             signing_key,
             archive: overrides.archive,
             letterhead: Letterhead {
@@ -401,6 +485,47 @@ mod tests {
         assert_eq!(s.letterhead.head, "Der Bürgermeister");
         assert_eq!(s.letterhead.coat_of_arms, Some(dir.path().join("w.svg")));
         assert_eq!(s.template_dir, Some(dir.path().join("t")));
+    }
+
+    #[test]
+    fn oparl_values_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("d.toml");
+        let resolve = |text: &str| {
+            std::fs::write(&cfg, text).unwrap();
+            Settings::resolve(Overrides {
+                archive: dir.path().into(),
+                config: Some(cfg.clone()),
+                templates: None,
+            })
+        };
+        let s = resolve(
+            "[oparl]
+ags = \"05914000\"
+kontakt_email = \"ratsinfo@hagen.de\"
+lizenz = \"https://creativecommons.org/licenses/by/4.0/\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.oparl.ags.as_deref(), Some("05914000"));
+        assert_eq!(s.oparl.contact_email.as_deref(), Some("ratsinfo@hagen.de"));
+        assert_eq!(resolve("").unwrap().oparl, OparlSettings::default());
+        for (text, want) in [
+            (
+                "[oparl]\nags = \"5914000\"\n",
+                "[oparl] ags: 5914000 must be the 8 digits",
+            ),
+            (
+                "[oparl]\nkontakt_email = \"hagen.de\"\n",
+                "[oparl] kontakt_email: hagen.de is not",
+            ),
+            (
+                "[oparl]\nlizenz = \"CC-BY\"\n",
+                "[oparl] lizenz: CC-BY must be a URL",
+            ),
+        ] {
+            let err = resolve(text).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+        }
     }
 
     #[test]

@@ -113,7 +113,7 @@ async fn span(state: &AppState) -> Result<(String, String), ApiError> {
 pub async fn system(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let urls = Urls(state.base_url());
     let (created, modified) = span(&state).await?;
-    Ok(Json(json!({
+    let mut system = json!({
         "id": urls.oparl("system"),
         "type": kind("System"),
         "oparlVersion": VERSION,
@@ -122,13 +122,26 @@ pub async fn system(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         "website": format!("{}/", state.base_url()),
         "created": created,
         "modified": modified,
-    })))
+    });
+    let o = &state.settings().oparl;
+    for (key, value) in [
+        ("license", &o.license),
+        ("contactEmail", &o.contact_email),
+        ("contactName", &o.contact_name),
+        ("vendor", &o.vendor),
+        ("product", &o.product),
+    ] {
+        if let Some(value) = value {
+            system[key] = Value::String(value.clone());
+        }
+    }
+    Ok(Json(system))
 }
 
 fn body_object(state: &AppState, (created, modified): &(String, String)) -> Value {
     let urls = Urls(state.base_url());
     let body = urls.body();
-    json!({
+    let mut object = json!({
         "id": body,
         "type": kind("Body"),
         "system": urls.oparl("system"),
@@ -142,7 +155,19 @@ fn body_object(state: &AppState, (created, modified): &(String, String)) -> Valu
         "web": format!("{}/", state.base_url()),
         "created": created,
         "modified": modified,
-    })
+    });
+    let o = &state.settings().oparl;
+    for (key, value) in [
+        ("ags", &o.ags),
+        ("license", &o.license),
+        ("contactEmail", &o.contact_email),
+        ("contactName", &o.contact_name),
+    ] {
+        if let Some(value) = value {
+            object[key] = Value::String(value.clone());
+        }
+    }
+    object
 }
 
 /// Refuses every body id but the one.

@@ -62,6 +62,15 @@ impl Service {
         clock: drucksache::model::Clock,
         prepare: impl FnOnce(&Settings),
     ) -> Service {
+        Service::start_configured(clock, "", prepare)
+    }
+
+    /// [`Service::start_prepared`] with `extra` appended to the archive's configuration.
+    pub fn start_configured(
+        clock: drucksache::model::Clock,
+        extra: &str,
+        prepare: impl FnOnce(&Settings),
+    ) -> Service {
         let dir = tempfile::tempdir().unwrap();
         common::copy_tracked_records(dir.path());
         let (token, sha256) = server::generate_token().unwrap();
@@ -70,7 +79,7 @@ impl Service {
             &config,
             format!(
                 "[gemeinde]\nname = \"Stadt Hagen\"\nverwaltungsspitze = \"Der Oberbürgermeister\"\n\n\
-                 [[dienst.token]]\nname = \"Test\"\nsha256 = \"{sha256}\"\n"
+                 [[dienst.token]]\nname = \"Test\"\nsha256 = \"{sha256}\"\n{extra}"
             ),
         )
         .unwrap();

@@ -461,3 +461,33 @@ async fn the_organization_list_takes_the_filters_and_paging_of_every_list() {
         "one per page, the same organizations in the same order"
     );
 }
+
+/// `[oparl]` gives System its licence, contact, vendor and product and Body its
+/// Amtlicher Gemeindeschlüssel; both still validate.
+#[tokio::test]
+async fn system_and_body_carry_the_configured_licence_contact_and_ags() {
+    let service = Service::start_configured(
+        drucksache::model::Clock::system(),
+        "\n[oparl]\nlizenz = \"https://creativecommons.org/licenses/by/4.0/\"\n\
+         kontakt_email = \"ratsinfo@hagen.de\"\nkontakt_name = \"Ratsbüro\"\n\
+         anbieter = \"https://drucksache.example/\"\nprodukt = \"https://drucksache.example/oparl\"\n\
+         ags = \"05914000\"\n",
+        |_| {},
+    );
+    let system = object(&service, &format!("{BASE}/oparl/v1/system")).await;
+    assert_eq!(
+        system["license"],
+        "https://creativecommons.org/licenses/by/4.0/"
+    );
+    assert_eq!(system["contactEmail"], "ratsinfo@hagen.de");
+    assert_eq!(system["contactName"], "Ratsbüro");
+    assert_eq!(system["vendor"], "https://drucksache.example/");
+    assert_eq!(system["product"], "https://drucksache.example/oparl");
+    let body = object(&service, &format!("{BASE}/oparl/v1/body/1")).await;
+    assert_eq!(body["ags"], "05914000");
+    assert_eq!(body["contactEmail"], "ratsinfo@hagen.de");
+    // Without the section the keys are left out, not empty.
+    let plain = Service::start();
+    let system = object(&plain, &format!("{BASE}/oparl/v1/system")).await;
+    assert!(system.get("license").is_none(), "{system:#}");
+}
