@@ -332,13 +332,7 @@ async fn public_paper(state: &AppState, id: &str) -> Result<PublicPaper, ApiErro
 fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
     let id = urls.paper(p.id);
     if p.status == Status::Withdrawn {
-        return json!({
-            "id": id,
-            "type": kind("Paper"),
-            "created": oparl_time(&p.created_at),
-            "modified": oparl_time(&p.modified_at),
-            "deleted": true,
-        });
+        return deleted(id, "Paper", p);
     }
     let paper = p.record.paper();
     let deciding_body = paper.and_then(|paper| paper.deciding_body.as_deref());
@@ -410,6 +404,18 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
         object["subordinatedPaper"] = p.supplements.iter().map(|s| urls.paper(s.id)).collect();
     }
     object
+}
+
+/// An object of a withdrawn paper (the paper, its files, its consultations) as OParl shows
+/// what is gone: its id and type, `deleted`, and the withdrawal as its `modified`.
+fn deleted(id: String, type_name: &str, p: &PublicPaper) -> Value {
+    json!({
+        "id": id,
+        "type": kind(type_name),
+        "created": oparl_time(&p.created_at),
+        "modified": oparl_time(&p.modified_at),
+        "deleted": true,
+    })
 }
 
 fn file_object(urls: &Urls, p: &PublicPaper, paper: &Paper, r: &PublicRendition) -> Value {
@@ -489,6 +495,10 @@ pub async fn file(
             .read(move |archive| archive.public_original(number, today))
             .await?
             .ok_or_else(not_found)?;
+        if paper.status == Status::Withdrawn {
+            let id = Urls(state.base_url()).oparl(&format!("file/{id}"));
+            return Ok(Json(deleted(id, "File", &paper)));
+        }
         return Ok(Json(original_object(
             &Urls(state.base_url()),
             &paper,
@@ -500,6 +510,10 @@ pub async fn file(
         .read(move |archive| archive.public_rendition(number, today))
         .await?
         .ok_or_else(not_found)?;
+    if paper.status == Status::Withdrawn {
+        let id = Urls(state.base_url()).file(rendition.id);
+        return Ok(Json(deleted(id, "File", &paper)));
+    }
     // A rendition belongs to a structured paper (a legacy one not structured yet has none).
     let record = paper.record.paper().ok_or_else(not_found)?;
     Ok(Json(file_object(
@@ -584,7 +598,15 @@ pub async fn consultation(
     let (paper_id, n) = id.split_once('-').ok_or_else(not_found)?;
     let n: usize = n.parse().map_err(|_| not_found())?;
     let paper = public_paper(&state, paper_id).await?;
-    let object = paper_object(&Urls(state.base_url()), &paper);
+    let urls = Urls(state.base_url());
+    if paper.status == Status::Withdrawn {
+        if !(1..=paper.record.consultations().len()).contains(&n) {
+            return Err(not_found());
+        }
+        let id = urls.oparl(&format!("consultation/{}-{n}", paper.id));
+        return Ok(Json(deleted(id, "Consultation", &paper)));
+    }
+    let object = paper_object(&urls, &paper);
     object["consultation"]
         .as_array()
         .and_then(|all| n.checked_sub(1).and_then(|i| all.get(i)))

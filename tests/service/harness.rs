@@ -225,6 +225,22 @@ fn check(object: &Value, problems: &mut Vec<String>, at: &str) {
         problems.push(format!("{at}: type {kind} is not OParl 1.1"));
         return;
     };
+    // A deleted object (spec §4-07, "Gelöschte Objekte") keeps only `id`, `type`, `created`,
+    // `modified` and `deleted`: the schema's other required properties do not apply to it.
+    if object["deleted"] == true {
+        let keys: Vec<&String> = object.as_object().unwrap().keys().collect();
+        for want in ["id", "type", "created", "modified", "deleted"] {
+            if object.get(want).is_none() {
+                problems.push(format!("{at}: a deleted {name} without {want}"));
+            }
+        }
+        for key in keys {
+            if !["id", "type", "created", "modified", "deleted"].contains(&key.as_str()) {
+                problems.push(format!("{at}: a deleted {name} still has {key}"));
+            }
+        }
+        return;
+    }
     let schema = schema(name);
     let validator = jsonschema::options()
         .should_validate_formats(true)

@@ -170,6 +170,12 @@ async fn filters_and_deleted_papers() {
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}");
     }
 
+    let file_id = created[0]["mainFile"]["id"].as_str().unwrap().to_string();
+    let consultation_id = created[0]["consultation"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(object(&service, &file_id).await["deleted"], false);
     let answer = service
         .admin(
             Method::POST,
@@ -191,6 +197,16 @@ async fn filters_and_deleted_papers() {
     let deleted: Vec<&Value> = changed.iter().filter(|p| p["deleted"] == true).collect();
     assert_eq!(deleted.len(), 1, "{changed:#?}");
     assert_eq!(deleted[0]["id"], created[0]["id"]);
+    // Its File and its Consultations are gone with it, changed when it was withdrawn.
+    for id in [&file_id, &consultation_id] {
+        let gone = object(&service, id).await;
+        assert_eq!(gone["deleted"], true, "{gone:#}");
+        assert_eq!(gone["modified"], deleted[0]["modified"], "{gone:#}");
+        assert!(
+            gone.get("text").is_none() && gone.get("accessUrl").is_none(),
+            "{gone:#}"
+        );
+    }
     assert!(
         deleted[0].get("reference").is_none(),
         "deleted objects carry only their id"
