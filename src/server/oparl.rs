@@ -1,7 +1,8 @@
 //! OParl 1.1, read-only (`/oparl/v1`): System, one Body (the municipality), its papers
 //! (paged, with `created_since`/`created_until`/`modified_since`/`modified_until`), each
-//! paper's files and consultations, and the Organizations named in Beratungsfolgen. People
-//! and meetings are not kept by drucksache: their lists exist and are empty.
+//! paper's files and consultations, and the Organizations named in Beratungsfolgen. People,
+//! meetings, agenda items, memberships, locations and legislative terms are not kept by
+//! drucksache: their lists exist and are empty.
 //!
 //! Only published papers appear. A withdrawn paper appears as a deleted object (`id`, `type`,
 //! `created`, `modified`, `deleted: true`), as OParl asks for objects that are gone; in a list
@@ -151,6 +152,10 @@ fn body_object(state: &AppState, (created, modified): &(String, String)) -> Valu
         "person": format!("{body}/person"),
         "meeting": format!("{body}/meeting"),
         "paper": format!("{body}/paper"),
+        "agendaItem": format!("{body}/agendaItem"),
+        "membership": format!("{body}/membership"),
+        "locationList": format!("{body}/locationList"),
+        "legislativeTermList": format!("{body}/legislativeTermList"),
         "legislativeTerm": [],
         "web": format!("{}/", state.base_url()),
         "created": created,
@@ -615,7 +620,8 @@ pub async fn consultation(
         .ok_or_else(not_found)
 }
 
-/// People and meetings: drucksache does not keep them; the lists are empty.
+/// People, meetings, agenda items, memberships, locations and legislative terms: drucksache
+/// does not keep them; their lists exist and are empty.
 pub async fn empty_list(
     State(state): State<AppState>,
     Path(body): Path<String>,

@@ -428,7 +428,16 @@ async fn every_object_has_created_and_modified_as_1_1_1_writes_them_and_list_lin
     check_times(&system, "system");
     let body = object(&service, &format!("{BASE}/oparl/v1/body/1")).await;
     check_times(&body, "body");
-    for list in ["paper", "organization", "person", "meeting"] {
+    for list in [
+        "paper",
+        "organization",
+        "person",
+        "meeting",
+        "agendaItem",
+        "membership",
+        "locationList",
+        "legislativeTermList",
+    ] {
         let url = body[list].as_str().unwrap().to_string();
         let page = service.get(path(&url)).await;
         assert_eq!(page.status, StatusCode::OK, "{url}");
