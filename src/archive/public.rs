@@ -180,6 +180,68 @@ impl Archive {
         Ok((total as u64, papers))
     }
 
+    /// One page of the Consultations of the public papers in `window` (the steps of their
+    /// Beratungsfolge, ordered by paper and step), each as its paper and its index in the
+    /// Beratungsfolge (from 0), and how many there are in all; a withdrawn paper's only when
+    /// `window` has `modified_since`, as in [`Archive::public_papers`].
+    pub fn public_consultations(
+        &self,
+        window: &ChangeWindow,
+        offset: u64,
+        limit: u64,
+        today: Date,
+    ) -> Result<(u64, Vec<(PublicPaper, usize)>), ArchiveError> {
+        const FROM: &str = "FROM papers, json_each(papers.source_json, '$.beratungsfolge') AS c
+             WHERE published_from <= ?1
+             AND (?4 IS NOT NULL OR status = 'active')
+             AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
+             AND (?3 IS NULL OR julianday(created_at) <= julianday(?3))
+             AND (?4 IS NULL OR julianday(modified_at) >= julianday(?4))
+             AND (?5 IS NULL OR julianday(modified_at) <= julianday(?5))";
+        let today_text = today.to_string();
+        let total: i64 = self.conn.query_row(
+            &format!("SELECT count(*) {FROM}"),
+            params![
+                today_text,
+                window.created_since,
+                window.created_until,
+                window.modified_since,
+                window.modified_until,
+            ],
+            |r| r.get(0),
+        )?;
+        let steps: Vec<(i64, i64)> = self
+            .conn
+            .prepare(&format!(
+                "SELECT papers.id, c.key {FROM} ORDER BY papers.id, c.key LIMIT ?6 OFFSET ?7"
+            ))?
+            .query_map(
+                params![
+                    today_text,
+                    window.created_since,
+                    window.created_until,
+                    window.modified_since,
+                    window.modified_until,
+                    limit as i64,
+                    offset as i64,
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<Result<_, _>>()?;
+        let mut out: Vec<(PublicPaper, usize)> = Vec::with_capacity(steps.len());
+        for (paper_id, step) in steps {
+            let paper = match out.last() {
+                Some((p, _)) if p.id == paper_id => p.clone(),
+                _ => match self.public_paper_by_id(paper_id, today)? {
+                    Some(p) => p,
+                    None => continue,
+                },
+            };
+            out.push((paper, step as usize));
+        }
+        Ok((total as u64, out))
+    }
+
     /// A stored PDF by its rendition id, with its paper, if that paper is public on `today`.
     pub fn public_rendition(
         &self,

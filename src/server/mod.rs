@@ -75,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .route("/body/{body}/person", get(oparl::empty_list))
         .route("/body/{body}/meeting", get(oparl::empty_list))
         .route("/body/{body}/agendaItem", get(oparl::empty_list))
+        .route("/body/{body}/consultation", get(oparl::consultations))
         .route("/body/{body}/membership", get(oparl::empty_list))
         .route("/body/{body}/locationList", get(oparl::empty_list))
         .route("/body/{body}/legislativeTermList", get(oparl::empty_list))

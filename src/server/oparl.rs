@@ -153,6 +153,7 @@ fn body_object(state: &AppState, (created, modified): &(String, String)) -> Valu
         "meeting": format!("{body}/meeting"),
         "paper": format!("{body}/paper"),
         "agendaItem": format!("{body}/agendaItem"),
+        "consultation": format!("{body}/consultation"),
         "membership": format!("{body}/membership"),
         "locationList": format!("{body}/locationList"),
         "legislativeTermList": format!("{body}/legislativeTermList"),
@@ -334,21 +335,25 @@ async fn public_paper(state: &AppState, id: &str) -> Result<PublicPaper, ApiErro
         .ok_or_else(not_found)
 }
 
-fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
+/// The Consultations of a paper's Beratungsfolge (`consultation/{paper}-{n}`, from 1); of a
+/// withdrawn paper, deleted objects.
+fn consultation_objects(urls: &Urls, p: &PublicPaper) -> Vec<Value> {
     let id = urls.paper(p.id);
-    if p.status == Status::Withdrawn {
-        return deleted(id, "Paper", p);
-    }
-    let paper = p.record.paper();
-    let deciding_body = paper.and_then(|paper| paper.deciding_body.as_deref());
-    let consultations: Vec<Value> = p
+    let deciding_body = p
         .record
+        .paper()
+        .and_then(|paper| paper.deciding_body.as_deref());
+    p.record
         .consultations()
         .iter()
         .enumerate()
         .map(|(i, c)| {
+            let own = urls.oparl(&format!("consultation/{}-{}", p.id, i + 1));
+            if p.status == Status::Withdrawn {
+                return deleted(own, "Consultation", p);
+            }
             let mut consultation = json!({
-                "id": urls.oparl(&format!("consultation/{}-{}", p.id, i + 1)),
+                "id": own,
                 "type": kind("Consultation"),
                 "paper": id,
                 "organization": [urls.organization(&c.body)],
@@ -361,7 +366,16 @@ fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
             }
             consultation
         })
-        .collect();
+        .collect()
+}
+
+fn paper_object(urls: &Urls, p: &PublicPaper) -> Value {
+    let id = urls.paper(p.id);
+    if p.status == Status::Withdrawn {
+        return deleted(id, "Paper", p);
+    }
+    let paper = p.record.paper();
+    let consultations = consultation_objects(urls, p);
     let mut object = json!({
         "id": id,
         "type": kind("Paper"),
@@ -603,21 +617,40 @@ pub async fn consultation(
     let (paper_id, n) = id.split_once('-').ok_or_else(not_found)?;
     let n: usize = n.parse().map_err(|_| not_found())?;
     let paper = public_paper(&state, paper_id).await?;
-    let urls = Urls(state.base_url());
-    if paper.status == Status::Withdrawn {
-        if !(1..=paper.record.consultations().len()).contains(&n) {
-            return Err(not_found());
-        }
-        let id = urls.oparl(&format!("consultation/{}-{n}", paper.id));
-        return Ok(Json(deleted(id, "Consultation", &paper)));
-    }
-    let object = paper_object(&urls, &paper);
-    object["consultation"]
-        .as_array()
-        .and_then(|all| n.checked_sub(1).and_then(|i| all.get(i)))
-        .cloned()
+    consultation_objects(&Urls(state.base_url()), &paper)
+        .into_iter()
+        .nth(n.checked_sub(1).ok_or_else(not_found)?)
         .map(Json)
         .ok_or_else(not_found)
+}
+
+/// `GET /oparl/v1/body/{body}/consultation?page=&limit=&modified_since=&…`: the Consultations
+/// of the listed papers, in paper order, paged and filtered by their paper's times.
+pub async fn consultations(
+    State(state): State<AppState>,
+    Path(body): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    the_body(&body)?;
+    let ListQuery {
+        page,
+        per_page,
+        window,
+        filters,
+    } = ListQuery::read(raw.as_deref())?;
+    let today = state.today();
+    let (total, steps) = state
+        .read(move |archive| {
+            archive.public_consultations(&window, (page - 1) * per_page, per_page, today)
+        })
+        .await?;
+    let urls = Urls(state.base_url());
+    let data = steps
+        .iter()
+        .filter_map(|(p, n)| consultation_objects(&urls, p).into_iter().nth(*n))
+        .collect();
+    let url = format!("{}/consultation", urls.body());
+    Ok(Json(list(data, total, page, per_page, &url, &filters)))
 }
 
 /// People, meetings, agenda items, memberships, locations and legislative terms: drucksache

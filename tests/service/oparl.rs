@@ -434,6 +434,7 @@ async fn every_object_has_created_and_modified_as_1_1_1_writes_them_and_list_lin
         "person",
         "meeting",
         "agendaItem",
+        "consultation",
         "membership",
         "locationList",
         "legislativeTermList",
@@ -515,4 +516,53 @@ async fn system_and_body_carry_the_configured_licence_contact_and_ags() {
     let plain = Service::start();
     let system = object(&plain, &format!("{BASE}/oparl/v1/system")).await;
     assert!(system.get("license").is_none(), "{system:#}");
+}
+
+/// The Body's consultation list holds exactly the Consultations embedded in the listed
+/// papers, paged like every list, each under its own id; a withdrawn paper's only as deleted
+/// objects and only with `modified_since`.
+#[tokio::test]
+async fn the_consultation_list_is_the_papers_consultations() {
+    let service = Service::start();
+    let body = object(&service, &format!("{BASE}/oparl/v1/body/1")).await;
+    let papers = walk(&service, body["paper"].as_str().unwrap()).await;
+    let embedded: Vec<Value> = papers
+        .iter()
+        .flat_map(|p| p["consultation"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert!(embedded.len() > 10, "{}", embedded.len());
+    let url = body["consultation"].as_str().unwrap().to_string();
+    let listed = walk(&service, &format!("{url}?limit=7")).await;
+    assert_eq!(listed, embedded);
+    assert_eq!(
+        &object(&service, listed[3]["id"].as_str().unwrap()).await,
+        &listed[3]
+    );
+
+    let record = paper_json("Beraten, dann zurückgezogen");
+    let steps = record["beratungsfolge"].as_array().unwrap().len();
+    let reference = service.create(&record).await;
+    let slug = reference.replace('/', "-");
+    let answer = service
+        .admin(
+            Method::POST,
+            &format!("/api/v1/papers/{slug}/withdraw"),
+            Some(br#"{"grund": "Doppelt"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(
+        walk(&service, &url).await,
+        embedded,
+        "not in the plain list"
+    );
+    let changed = walk(
+        &service,
+        &format!("{url}?modified_since=2000-01-01T00:00:00%2B00:00"),
+    )
+    .await;
+    let gone: Vec<&Value> = changed.iter().filter(|c| c["deleted"] == true).collect();
+    assert_eq!(gone.len(), steps, "{gone:#?}");
+    let bad = service.get("/oparl/v1/body/1/consultation?limit=0").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
