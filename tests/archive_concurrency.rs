@@ -195,7 +195,13 @@ fn sigkill_at_every_phase_and_at_random_moments_leaves_a_consistent_archive() {
     // in a whole `new`) and from the start of the transaction (anywhere in it, or just after
     // it); where each kill landed is traced, and enough of them must land inside the
     // transaction. Both spans are measured on this machine first.
-    let (whole, transaction) = timed_new(&archive, &record);
+    // The shorter of two runs: one slow run (a cold disk cache) would aim most kills past
+    // the commit.
+    let (whole, transaction) = {
+        let (w1, t1) = timed_new(&archive, &record);
+        let (w2, t2) = timed_new(&archive, &record);
+        (w1.min(w2), t1.min(t2))
+    };
     let whole = whole.as_micros() as u64;
     let transaction = (transaction.as_micros() as u64 * 5 / 4).max(1);
     let mut state: u64 = 0x5eed_0310_2012;
