@@ -503,7 +503,7 @@ mod tests {
             "[oparl]
 ags = \"05914000\"
 kontakt_email = \"ratsinfo@hagen.de\"
-lizenz = \"https://creativecommons.org/licenses/by/4.0/\"\n",
+lizenz = \"https://lizenz.example/cc-by-4.0/\"\n",
         )
         .unwrap();
         assert_eq!(s.oparl.ags.as_deref(), Some("05914000"));

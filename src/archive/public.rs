@@ -80,6 +80,17 @@ pub struct ChangeWindow {
     pub modified_until: Option<String>,
 }
 
+/// The papers public on `?1` in a [`ChangeWindow`] (`?2`–`?5`: created since/until, modified
+/// since/until), compared as instants whatever the offset and fraction digits of either side.
+/// A withdrawn paper (a deleted object) only for a client that asks what changed
+/// (`modified_since`, OParl 1.1 §2-05).
+const PUBLIC_IN_WINDOW: &str = "published_from <= ?1
+     AND (?4 IS NOT NULL OR status = 'active')
+     AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
+     AND (?3 IS NULL OR julianday(created_at) <= julianday(?3))
+     AND (?4 IS NULL OR julianday(modified_at) >= julianday(?4))
+     AND (?5 IS NULL OR julianday(modified_at) <= julianday(?5))";
+
 const PAPER_COLUMNS: &str = "id, reference, slug, status, withdrawn_reason, created_at, \
     modified_at, source_json, parent_reference, structured";
 
@@ -134,14 +145,6 @@ impl Archive {
         limit: u64,
         today: Date,
     ) -> Result<(u64, Vec<PublicPaper>), ArchiveError> {
-        // As instants, whatever the offset and fraction digits of either side. A withdrawn
-        // paper (a deleted object) only for a client that asks what changed (OParl 1.1 §2-05).
-        const WHERE: &str = "published_from <= ?1
-             AND (?4 IS NOT NULL OR status = 'active')
-             AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
-             AND (?3 IS NULL OR julianday(created_at) <= julianday(?3))
-             AND (?4 IS NULL OR julianday(modified_at) >= julianday(?4))
-             AND (?5 IS NULL OR julianday(modified_at) <= julianday(?5))";
         let today = today.to_string();
         let bounds = params![
             today,
@@ -151,12 +154,12 @@ impl Archive {
             window.modified_until,
         ];
         let total: i64 = self.conn.query_row(
-            &format!("SELECT count(*) FROM papers WHERE {WHERE}"),
+            &format!("SELECT count(*) FROM papers WHERE {PUBLIC_IN_WINDOW}"),
             bounds,
             |r| r.get(0),
         )?;
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {PAPER_COLUMNS} FROM papers WHERE {WHERE} ORDER BY id LIMIT ?6 OFFSET ?7"
+            "SELECT {PAPER_COLUMNS} FROM papers WHERE {PUBLIC_IN_WINDOW} ORDER BY id LIMIT ?6 OFFSET ?7"
         ))?;
         let raws = stmt
             .query_map(
@@ -191,16 +194,13 @@ impl Archive {
         limit: u64,
         today: Date,
     ) -> Result<(u64, Vec<(PublicPaper, usize)>), ArchiveError> {
-        const FROM: &str = "FROM papers, json_each(papers.source_json, '$.beratungsfolge') AS c
-             WHERE published_from <= ?1
-             AND (?4 IS NOT NULL OR status = 'active')
-             AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
-             AND (?3 IS NULL OR julianday(created_at) <= julianday(?3))
-             AND (?4 IS NULL OR julianday(modified_at) >= julianday(?4))
-             AND (?5 IS NULL OR julianday(modified_at) <= julianday(?5))";
+        let from = format!(
+            "FROM papers, json_each(papers.source_json, '$.beratungsfolge') AS c
+             WHERE {PUBLIC_IN_WINDOW}"
+        );
         let today_text = today.to_string();
         let total: i64 = self.conn.query_row(
-            &format!("SELECT count(*) {FROM}"),
+            &format!("SELECT count(*) {from}"),
             params![
                 today_text,
                 window.created_since,
@@ -213,7 +213,7 @@ impl Archive {
         let steps: Vec<(i64, i64)> = self
             .conn
             .prepare(&format!(
-                "SELECT papers.id, c.key {FROM} ORDER BY papers.id, c.key LIMIT ?6 OFFSET ?7"
+                "SELECT papers.id, c.key {from} ORDER BY papers.id, c.key LIMIT ?6 OFFSET ?7"
             ))?
             .query_map(
                 params![

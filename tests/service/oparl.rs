@@ -494,17 +494,14 @@ async fn the_organization_list_takes_the_filters_and_paging_of_every_list() {
 async fn system_and_body_carry_the_configured_licence_contact_and_ags() {
     let service = Service::start_configured(
         drucksache::model::Clock::system(),
-        "\n[oparl]\nlizenz = \"https://creativecommons.org/licenses/by/4.0/\"\n\
+        "\n[oparl]\nlizenz = \"https://lizenz.example/cc-by-4.0/\"\n\
          kontakt_email = \"ratsinfo@hagen.de\"\nkontakt_name = \"Ratsbüro\"\n\
          anbieter = \"https://drucksache.example/\"\nprodukt = \"https://drucksache.example/oparl\"\n\
          ags = \"05914000\"\n",
         |_| {},
     );
     let system = object(&service, &format!("{BASE}/oparl/v1/system")).await;
-    assert_eq!(
-        system["license"],
-        "https://creativecommons.org/licenses/by/4.0/"
-    );
+    assert_eq!(system["license"], "https://lizenz.example/cc-by-4.0/");
     assert_eq!(system["contactEmail"], "ratsinfo@hagen.de");
     assert_eq!(system["contactName"], "Ratsbüro");
     assert_eq!(system["vendor"], "https://drucksache.example/");
