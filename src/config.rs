@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::model::numbering::{self, Numbering};
+use crate::model::{Committee, Committees};
 use crate::render::Letterhead;
 use crate::sign::{KeyConfig, PasswordSource};
 
@@ -38,6 +39,8 @@ pub struct Settings {
     /// `[dienst]`: how `serve` listens and whom the admin API admits.
     pub service: ServiceSettings,
     pub oparl: OparlSettings,
+    /// `[[gremium]]`: the municipality's Gremien (empty: not configured).
+    pub committees: Committees,
 }
 
 /// `[oparl]`: what OParl's System and Body say of the portal and the municipality (each
@@ -131,6 +134,18 @@ struct ConfigFile {
     dienst: DienstSection,
     #[serde(default)]
     oparl: OparlSection,
+    #[serde(default)]
+    gremium: Vec<GremiumSection>,
+}
+
+/// One `[[gremium]]`: `kennung` (its id in URLs), `name`, `andere_namen`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GremiumSection {
+    kennung: String,
+    name: String,
+    #[serde(default)]
+    andere_namen: Vec<String>,
 }
 
 /// `[oparl]`.
@@ -435,9 +450,24 @@ impl Settings {
                 path: config_file.clone().unwrap_or_default(),
                 message,
             })?;
+        let committees = Committees::new(
+            file.gremium
+                .into_iter()
+                .map(|g| Committee {
+                    id: g.kennung,
+                    name: g.name,
+                    aliases: g.andere_namen,
+                })
+                .collect(),
+        )
+        .map_err(|e| ConfigError::Invalid {
+            path: config_file.clone().unwrap_or_default(),
+            message: e.to_string(),
+        })?;
         Ok(Settings {
             service,
             oparl,
+            committees,
             signing_key,
             archive: overrides.archive,
             letterhead: Letterhead {

@@ -17,7 +17,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The migrations, in order; the database's `user_version` counts how many have run. Each is
 /// SQL, and for migration 4 also the Rust that fills the columns it adds, then more SQL.
-const MIGRATIONS: [&str; 10] = [
+const MIGRATIONS: [&str; 11] = [
     r#"
 CREATE TABLE papers (
     id               INTEGER PRIMARY KEY,
@@ -270,6 +270,12 @@ CREATE TRIGGER harvested_paper_fixed BEFORE UPDATE OF paper_id, state ON harvest
 BEGIN SELECT RAISE(ABORT, 'a harvested paper stays the paper it was archived as'); END;
 CREATE TRIGGER harvested_keep BEFORE DELETE ON harvested WHEN OLD.paper_id IS NOT NULL
 BEGIN SELECT RAISE(ABORT, 'a harvested paper''s origin is never deleted'); END;
+"#,
+    r#"
+-- 11: a supplement's parent is the paper its `bezug` names, also when it brought a number of
+-- its own in another scheme (its parent_reference is only the numbering's): an index for the
+-- public pages' and OParl's "which papers supplement this one".
+CREATE INDEX papers_bezug ON papers (json_extract(source_json, '$.bezug'));
 "#,
 ];
 

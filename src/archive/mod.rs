@@ -25,6 +25,7 @@ mod db;
 mod harvest;
 mod hooks;
 mod legacy;
+mod meetings;
 mod public;
 mod read;
 mod rerender;
@@ -42,7 +43,10 @@ pub use db::{DbError, SCHEMA_VERSION};
 pub use harvest::{HarvestPending, KnownPaper, ListState, RunState};
 pub(crate) use hooks::test_pause;
 pub use legacy::PendingHarvest;
-pub use public::{ChangeWindow, PaperLink, PublicBody, PublicPaper, PublicRendition};
+pub use meetings::{AgendaEntry, PublicMeeting};
+pub use public::{
+    ChangeWindow, PaperLink, PublicBody, PublicDepartment, PublicFile, PublicPaper, PublicRendition,
+};
 pub use read::{Event, ListFilter, OriginalFile, PaperDetails, Rendition, Summary};
 pub use rerender::{
     DoneItem, Outcome, Pending, RerenderSource, RunStart, Selection, SelectionError, Verdict,

@@ -48,6 +48,23 @@ pub struct PublicBody {
     pub modified_at: String,
 }
 
+/// An Amt named by public papers (in charge or involved), by its number, with the name the
+/// newest of them gives it and the first creation and the last change of those papers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicDepartment {
+    pub number: String,
+    pub name: String,
+    pub created_at: String,
+    pub modified_at: String,
+}
+
+/// One File of a public paper: its current rendition or one of its originals (row ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicFile {
+    Rendition(i64),
+    Original(i64),
+}
+
 /// A reference to another public paper.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaperLink {
@@ -84,7 +101,7 @@ pub struct ChangeWindow {
 /// since/until), compared as instants whatever the offset and fraction digits of either side.
 /// A withdrawn paper (a deleted object) only for a client that asks what changed
 /// (`modified_since`, OParl 1.1 §2-05).
-const PUBLIC_IN_WINDOW: &str = "published_from <= ?1
+pub(super) const PUBLIC_IN_WINDOW: &str = "published_from <= ?1
      AND (?4 IS NOT NULL OR status = 'active')
      AND (?2 IS NULL OR julianday(created_at) >= julianday(?2))
      AND (?3 IS NULL OR julianday(created_at) <= julianday(?3))
@@ -334,6 +351,114 @@ impl Archive {
         Ok(bodies)
     }
 
+    /// The Ämter named by public papers, in charge (`amt`) or involved (`beteiligt`), by
+    /// number, in `window` (as [`Archive::public_bodies`]).
+    pub fn public_departments(
+        &self,
+        window: &ChangeWindow,
+        today: Date,
+    ) -> Result<Vec<PublicDepartment>, ArchiveError> {
+        let mut stmt = self.conn.prepare(
+            "WITH d AS (
+                 SELECT json_extract(source_json, '$.amt.nummer') AS number,
+                        json_extract(source_json, '$.amt.name') AS name,
+                        date, id, created_at, modified_at
+                 FROM papers
+                 WHERE published_from <= ?1 AND json_extract(source_json, '$.amt.nummer') IS NOT NULL
+                 UNION ALL
+                 SELECT json_extract(b.value, '$.nummer'), json_extract(b.value, '$.name'),
+                        date, papers.id, created_at, modified_at
+                 FROM papers, json_each(papers.source_json, '$.beteiligt') AS b
+                 WHERE published_from <= ?1)
+             SELECT number,
+                    (SELECT name FROM d AS n WHERE n.number = d.number
+                     ORDER BY n.date DESC, n.id DESC LIMIT 1),
+                    min(created_at), max(modified_at)
+             FROM d GROUP BY number
+             HAVING (?2 IS NULL OR julianday(min(created_at)) >= julianday(?2))
+                AND (?3 IS NULL OR julianday(min(created_at)) <= julianday(?3))
+                AND (?4 IS NULL OR julianday(max(modified_at)) >= julianday(?4))
+                AND (?5 IS NULL OR julianday(max(modified_at)) <= julianday(?5))
+             ORDER BY number",
+        )?;
+        let bounds = params![
+            today.to_string(),
+            window.created_since,
+            window.created_until,
+            window.modified_since,
+            window.modified_until,
+        ];
+        let departments = stmt
+            .query_map(bounds, |r| {
+                Ok(PublicDepartment {
+                    number: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at: r.get(2)?,
+                    modified_at: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(departments)
+    }
+
+    /// One page of the Files of the public papers in `window` (by paper: its current
+    /// rendition, then its originals), each with its paper, and how many there are; a
+    /// withdrawn paper's only with `modified_since`, as in [`Archive::public_papers`].
+    pub fn public_files(
+        &self,
+        window: &ChangeWindow,
+        offset: u64,
+        limit: u64,
+        today: Date,
+    ) -> Result<(u64, Vec<(PublicPaper, PublicFile)>), ArchiveError> {
+        let with = format!(
+            "WITH listed AS (SELECT id, structured FROM papers WHERE {PUBLIC_IN_WINDOW}),
+             files AS (
+                 SELECT listed.id AS paper_id, 0 AS original, max(r.id) AS file_id
+                 FROM listed JOIN renditions AS r ON r.paper_id = listed.id
+                 WHERE listed.structured = 1 GROUP BY listed.id
+                 UNION ALL
+                 SELECT listed.id, 1, o.id FROM listed JOIN originals AS o ON o.paper_id = listed.id)"
+        );
+        let bounds = params![
+            today.to_string(),
+            window.created_since,
+            window.created_until,
+            window.modified_since,
+            window.modified_until,
+        ];
+        let total: i64 =
+            self.conn
+                .query_row(&format!("{with} SELECT count(*) FROM files"), bounds, |r| {
+                    r.get(0)
+                })?;
+        let rows: Vec<(i64, bool, i64)> = self
+            .conn
+            .prepare(&format!(
+                "{with} SELECT paper_id, original, file_id FROM files
+                 ORDER BY paper_id, original, file_id LIMIT {limit} OFFSET {offset}"
+            ))?
+            .query_map(bounds, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out: Vec<(PublicPaper, PublicFile)> = Vec::with_capacity(rows.len());
+        for (paper_id, original, file_id) in rows {
+            let paper = match out.last() {
+                Some((p, _)) if p.id == paper_id => p.clone(),
+                _ => match self.public_paper_by_id(paper_id, today)? {
+                    Some(p) => p,
+                    None => continue,
+                },
+            };
+            let file = if original {
+                PublicFile::Original(file_id)
+            } else {
+                PublicFile::Rendition(file_id)
+            };
+            out.push((paper, file));
+        }
+        Ok((total as u64, out))
+    }
+
     /// The first creation and the last change of the public papers (`None`: there is none).
     pub fn public_span(&self, today: Date) -> Result<Option<(String, String)>, ArchiveError> {
         Ok(self.conn.query_row(
@@ -421,7 +546,10 @@ impl Archive {
                 slug: r.get(2)?,
             })
         };
-        let parent = match &raw.parent_reference {
+        // The paper this one supplements: the one its `bezug` names (also when it brought a
+        // number of its own), or else the one its number was allocated under.
+        let parent_reference = record.supplements().or(raw.parent_reference.as_deref());
+        let parent = match parent_reference {
             Some(parent) => self
                 .conn
                 .prepare_cached(
@@ -436,7 +564,8 @@ impl Archive {
             .conn
             .prepare_cached(
                 "SELECT id, reference, slug FROM papers
-                 WHERE parent_reference = ?1 AND published_from <= ?2 ORDER BY supplement_no, id",
+                 WHERE (parent_reference = ?1 OR json_extract(source_json, '$.bezug') = ?1)
+                   AND published_from <= ?2 ORDER BY supplement_no, id",
             )?
             .query_map(params![raw.reference, today], link)?
             .collect::<Result<_, _>>()?;

@@ -11,7 +11,7 @@ use crate::publish::{PublishError, Publisher};
 
 pub fn new(settings: &Settings, args: &NewArgs) -> anyhow::Result<()> {
     // Validate before the archive is even opened: bad input allocates nothing.
-    let mut papers = load_all(&args.inputs)?;
+    let mut papers = load_all(&args.inputs, &settings.committees)?;
     let mut publisher = Publisher::open(settings)?;
     let created = if let [input] = &args.inputs[..] {
         let paper = papers.pop().expect("one paper");

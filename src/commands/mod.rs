@@ -18,7 +18,7 @@ use anyhow::Context;
 use crate::cli::{Cli, Command};
 use crate::config::{Overrides, Settings};
 use crate::error::Code;
-use crate::model::{InputError, Paper};
+use crate::model::{Committees, InputError, Paper};
 
 pub use crate::error::{EXIT_FAILURE, EXIT_INVALID};
 
@@ -84,11 +84,16 @@ pub struct InvalidInputs(pub Vec<InputError>);
 
 /// Reads and validates every record before anything else happens: one bad input stops the
 /// whole command (bad input changes nothing), and every problem of every input is reported.
-pub(crate) fn load_all(inputs: &[std::path::PathBuf]) -> Result<Vec<Paper>, InvalidInputs> {
+/// Every record of `inputs`, valid and naming only the configured Gremien, or every problem.
+pub(crate) fn load_all(
+    inputs: &[std::path::PathBuf],
+    committees: &Committees,
+) -> Result<Vec<Paper>, InvalidInputs> {
     let mut papers = Vec::new();
     let mut invalid = Vec::new();
     for input in inputs {
-        match Paper::load(input) {
+        let name = input.display().to_string();
+        match Paper::load(input).and_then(|p| committees.admit(p, &name)) {
             Ok(paper) => papers.push(paper),
             Err(e) => invalid.push(e),
         }

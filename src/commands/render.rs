@@ -12,7 +12,7 @@ use crate::render::{RenderOptions, Renderer};
 pub fn run(settings: &Settings, args: &RenderArgs) -> anyhow::Result<()> {
     let outputs = output_paths(args)?;
     // Validate every input before rendering anything: bad input writes nothing.
-    let papers = load_all(&args.inputs)?;
+    let papers = load_all(&args.inputs, &settings.committees)?;
 
     let renderer = Renderer::new(
         settings.letterhead.clone(),

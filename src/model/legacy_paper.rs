@@ -167,6 +167,16 @@ impl Record {
         }
     }
 
+    /// Bezug: the Drucksachennummer this paper supplements (a legacy paper names none).
+    pub fn supplements(&self) -> Option<&str> {
+        self.paper().and_then(|p| p.supplements.as_deref())
+    }
+
+    /// Beteiligt: the departments also involved (a legacy paper names none).
+    pub fn involved(&self) -> &[Department] {
+        self.paper().map_or(&[], |p| &p.involved)
+    }
+
     pub fn consultations(&self) -> &[Consultation] {
         match self {
             Record::Structured(p) => &p.consultations,

@@ -4,6 +4,7 @@
 //! identifiers are English. The serde renames below are the one place where the two meet.
 
 mod charset;
+mod committees;
 mod date;
 mod input;
 mod legacy_paper;
@@ -17,6 +18,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use charset::{Unprintable, first_unprintable, is_printable, printable};
+pub use committees::{Committee, CommitteeError, Committees, organization_id};
 pub use date::{Clock, Date, YEARS};
 pub use input::{Format, MAX_INPUT_BYTES, Position, SourceText};
 pub use legacy_paper::{LegacyPaper, LegacyPaperError, Record, clean_text, kind_label};

@@ -64,9 +64,11 @@ pub(super) fn body_bytes(
 }
 
 /// A validated paper from a JSON request body.
-fn paper_from(body: Bytes) -> Result<Paper, ApiError> {
+/// A validated paper from a JSON request body, naming only the configured Gremien.
+fn paper_from(state: &AppState, body: Bytes) -> Result<Paper, ApiError> {
     let source = SourceText::from_bytes("request body".into(), Format::Json, body.to_vec())?;
-    Ok(Paper::from_source(&source)?)
+    let paper = Paper::from_source(&source)?;
+    Ok(state.settings().committees.admit(paper, "request body")?)
 }
 
 /// What `POST /papers` and `POST /papers/{id}/supplements` answer.
@@ -121,7 +123,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let paper = paper_from(body_bytes(&headers, body)?)?;
+    let paper = paper_from(&state, body_bytes(&headers, body)?)?;
     let created = state.writer().create(paper.clone()).await?;
     Ok(created_response(&state, &caller, &paper, created))
 }
@@ -185,6 +187,7 @@ pub async fn supplement(
         }),
         e => ApiError::from(e),
     })?;
+    let paper = state.settings().committees.admit(paper, "request body")?;
     let created = state.writer().create(paper.clone()).await?;
     Ok(created_response(&state, &caller, &paper, created))
 }
@@ -466,7 +469,7 @@ pub async fn preview(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let mut paper = paper_from(body_bytes(&headers, body)?)?;
+    let mut paper = paper_from(&state, body_bytes(&headers, body)?)?;
     paper.reference = None;
     let renderer = std::sync::Arc::clone(state.renderer());
     // `render_all` renders on a thread of its own with a render thread's stack (the

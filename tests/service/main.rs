@@ -13,6 +13,7 @@ mod hostile;
 mod http;
 mod leak;
 mod oparl;
+mod oparl_walk;
 mod pages;
 mod publication;
 mod rerender;
