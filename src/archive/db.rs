@@ -272,10 +272,38 @@ CREATE TRIGGER harvested_keep BEFORE DELETE ON harvested WHEN OLD.paper_id IS NO
 BEGIN SELECT RAISE(ABORT, 'a harvested paper''s origin is never deleted'); END;
 "#,
     r#"
--- 11: a supplement's parent is the paper its `bezug` names, also when it brought a number of
--- its own in another scheme (its parent_reference is only the numbering's): an index for the
--- public pages' and OParl's "which papers supplement this one".
+-- 11: what OParl reads across all papers, as indexed tables instead of a JSON scan per
+-- request. A supplement's parent is the paper its `bezug` names, also when it brought a number
+-- of its own in another scheme (parent_reference is only the numbering's): both indexed. Every
+-- step of a paper's Beratungsfolge as a row (a meeting is a Gremium on a day), kept by
+-- triggers whenever a paper's record is written.
 CREATE INDEX papers_bezug ON papers (json_extract(source_json, '$.bezug'));
+CREATE INDEX papers_parent ON papers (parent_reference);
+CREATE TABLE consultation_steps (
+    paper_id INTEGER NOT NULL REFERENCES papers (id),
+    step     INTEGER NOT NULL,
+    gremium  TEXT    NOT NULL,
+    day      TEXT    NOT NULL,
+    PRIMARY KEY (paper_id, step)
+) WITHOUT ROWID;
+CREATE INDEX consultation_steps_meeting ON consultation_steps (gremium, day);
+CREATE INDEX consultation_steps_day ON consultation_steps (day);
+INSERT INTO consultation_steps
+    SELECT papers.id, c.key, json_extract(c.value, '$.gremium'), json_extract(c.value, '$.datum')
+    FROM papers, json_each(papers.source_json, '$.beratungsfolge') AS c;
+CREATE TRIGGER papers_steps_insert AFTER INSERT ON papers
+BEGIN
+    INSERT INTO consultation_steps
+        SELECT NEW.id, c.key, json_extract(c.value, '$.gremium'), json_extract(c.value, '$.datum')
+        FROM json_each(NEW.source_json, '$.beratungsfolge') AS c;
+END;
+CREATE TRIGGER papers_steps_update AFTER UPDATE OF source_json ON papers
+BEGIN
+    DELETE FROM consultation_steps WHERE paper_id = NEW.id;
+    INSERT INTO consultation_steps
+        SELECT NEW.id, c.key, json_extract(c.value, '$.gremium'), json_extract(c.value, '$.datum')
+        FROM json_each(NEW.source_json, '$.beratungsfolge') AS c;
+END;
 "#,
 ];
 

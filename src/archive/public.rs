@@ -212,7 +212,7 @@ impl Archive {
         today: Date,
     ) -> Result<(u64, Vec<(PublicPaper, usize)>), ArchiveError> {
         let from = format!(
-            "FROM papers, json_each(papers.source_json, '$.beratungsfolge') AS c
+            "FROM consultation_steps AS c JOIN papers ON papers.id = c.paper_id
              WHERE {PUBLIC_IN_WINDOW}"
         );
         let today_text = today.to_string();
@@ -230,7 +230,7 @@ impl Archive {
         let steps: Vec<(i64, i64)> = self
             .conn
             .prepare(&format!(
-                "SELECT papers.id, c.key {from} ORDER BY papers.id, c.key LIMIT ?6 OFFSET ?7"
+                "SELECT c.paper_id, c.step {from} ORDER BY c.paper_id, c.step LIMIT ?6 OFFSET ?7"
             ))?
             .query_map(
                 params![
@@ -317,8 +317,8 @@ impl Archive {
     ) -> Result<Vec<PublicBody>, ArchiveError> {
         let mut stmt = self.conn.prepare(
             "SELECT name, min(created_at), max(modified_at) FROM (
-                 SELECT json_extract(c.value, '$.gremium') AS name, created_at, modified_at
-                 FROM papers, json_each(papers.source_json, '$.beratungsfolge') AS c
+                 SELECT c.gremium AS name, created_at, modified_at
+                 FROM consultation_steps AS c JOIN papers ON papers.id = c.paper_id
                  WHERE published_from <= ?1
                  UNION ALL
                  SELECT json_extract(source_json, '$.beschlussfassung'), created_at, modified_at
@@ -563,9 +563,13 @@ impl Archive {
         let supplements = self
             .conn
             .prepare_cached(
-                "SELECT id, reference, slug FROM papers
-                 WHERE (parent_reference = ?1 OR json_extract(source_json, '$.bezug') = ?1)
-                   AND published_from <= ?2 ORDER BY supplement_no, id",
+                // Two indexed halves (an OR of both would read every record).
+                "SELECT id, reference, slug, supplement_no FROM papers
+                 WHERE parent_reference = ?1 AND published_from <= ?2
+                 UNION
+                 SELECT id, reference, slug, supplement_no FROM papers
+                 WHERE json_extract(source_json, '$.bezug') = ?1 AND published_from <= ?2
+                 ORDER BY supplement_no, id",
             )?
             .query_map(params![raw.reference, today], link)?
             .collect::<Result<_, _>>()?;

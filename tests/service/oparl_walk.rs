@@ -199,7 +199,12 @@ async fn an_importer_walking_every_list_and_link_finds_nothing_dangling() {
         );
     }
     for m in by_type("Meeting") {
-        assert!(!ids(&m["agendaItem"]).is_empty(), "{m:#}");
+        let items = m["agendaItem"].as_array().unwrap();
+        assert!(!items.is_empty(), "{m:#}");
+        // OParl 1.1: `order` is the item's place in Meeting.agendaItem, counted from 0.
+        for (i, item) in items.iter().enumerate() {
+            assert_eq!(item["order"], i, "{m:#}");
+        }
     }
     for f in by_type("File") {
         for paper in strings(&f["paper"]) {

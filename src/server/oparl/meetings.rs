@@ -2,7 +2,9 @@
 //! a day (`meeting/<YYYY-MM-DD>-<Gremium id>`) has one AgendaItem per step of a paper's
 //! Beratungsfolge that names them (`agendaItem/<paper>-<n>`, as its Consultation). drucksache
 //! knows the day, not the hour: `start` is that day at 00:00 UTC, the same day in Germany.
-//! The items are numbered in paper order (drucksache does not know the real agenda).
+//! The items are in paper order, `order` counting from 0 as OParl 1.1 says (its place in
+//! `Meeting.agendaItem`); they have no `number`: drucksache does not know the real agenda's
+//! numbers, and an invented "TOP 3" would mislead.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -46,7 +48,6 @@ fn agenda_item_object(urls: &Urls, e: &AgendaEntry) -> Value {
         "id": id,
         "type": kind("AgendaItem"),
         "meeting": urls.meeting(&step.body, &step.date.to_string()),
-        "number": position.to_string(),
         "order": position,
         "name": p.record.subject(),
         "public": true,

@@ -119,20 +119,21 @@ pub async fn organization(
         .ok_or_else(|| ApiError::not_found(format!("organization {id}")))
 }
 
-/// The Gremium's name behind a Gremium id, among the public ones.
+/// The name behind a Gremium id: a configured Gremium's, or else the name a Beratungsfolge
+/// uses that makes this id (whether public papers name it is for the caller to ask).
 pub(super) async fn gremium_name(state: &AppState, id: &str) -> Result<Option<String>, ApiError> {
+    let committees = &state.settings().committees;
+    if let Some(name) = committees.by_id(id) {
+        return Ok(Some(name.to_string()));
+    }
     if id.starts_with(DEPARTMENT_PREFIX) {
         return Ok(None);
     }
-    let today = state.today();
-    let bodies = state
-        .read(move |archive| archive.public_bodies(&ChangeWindow::default(), today))
-        .await?;
-    let committees = &state.settings().committees;
-    Ok(bodies
+    let names = state.read(|archive| archive.gremium_names()).await?;
+    Ok(names
         .iter()
-        .find(|b| committees.id(&b.name) == id)
-        .map(|b| committees.name(&b.name).to_string()))
+        .find(|name| committees.id(name) == id)
+        .map(|name| committees.name(name).to_string()))
 }
 
 #[cfg(test)]
