@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::organizations::gremium_name;
 use super::papers::deleted;
-use super::{ListQuery, Urls, deleted_object, kind, list, oparl_time, step_id, the_body};
-use crate::archive::{AgendaEntry, ChangeWindow, PublicMeeting};
+use super::{Page, Urls, deleted_object, kind, oparl_time, paged, step_id};
+use crate::archive::{AgendaEntry, Archive, ChangeWindow, PublicMeeting};
 use crate::model::Status;
 use crate::server::AppState;
 use crate::server::error::ApiError;
@@ -64,25 +64,18 @@ pub async fn meetings(
     Path(body): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    the_body(&body)?;
-    let ListQuery {
-        page,
-        per_page,
-        window,
-        filters,
-    } = ListQuery::read(raw.as_deref())?;
-    let today = state.today();
-    let aliases = state.settings().committees.aliases();
-    let (total, meetings) = state
-        .read(move |archive| {
-            let page = ((page - 1) * per_page, per_page);
-            archive.public_meetings(&window, page, today, &aliases, None)
-        })
-        .await?;
-    let urls = Urls::of(&state);
-    let data = meetings.iter().map(|m| meeting_object(&urls, m)).collect();
-    let url = format!("{}/meeting", urls.body());
-    Ok(Json(list(data, total, page, per_page, &url, &filters)))
+    let fetch = |archive: &Archive, p: &Page| {
+        archive.public_meetings(&p.window, (p.offset, p.limit), p.today, &p.aliases, None)
+    };
+    paged(
+        &state,
+        &body,
+        raw.as_deref(),
+        "meeting",
+        fetch,
+        |urls, m| Some(meeting_object(urls, m)),
+    )
+    .await
 }
 
 /// `GET /oparl/v1/meeting/{YYYY-MM-DD}-{gremium}`.
@@ -118,25 +111,18 @@ pub async fn agenda_items(
     Path(body): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    the_body(&body)?;
-    let ListQuery {
-        page,
-        per_page,
-        window,
-        filters,
-    } = ListQuery::read(raw.as_deref())?;
-    let today = state.today();
-    let aliases = state.settings().committees.aliases();
-    let (total, items) = state
-        .read(move |archive| {
-            let page = ((page - 1) * per_page, per_page);
-            archive.public_agenda_items(&window, page, today, &aliases, None)
-        })
-        .await?;
-    let urls = Urls::of(&state);
-    let data = items.iter().map(|e| agenda_item_object(&urls, e)).collect();
-    let url = format!("{}/agendaItem", urls.body());
-    Ok(Json(list(data, total, page, per_page, &url, &filters)))
+    let fetch = |archive: &Archive, p: &Page| {
+        archive.public_agenda_items(&p.window, (p.offset, p.limit), p.today, &p.aliases, None)
+    };
+    paged(
+        &state,
+        &body,
+        raw.as_deref(),
+        "agendaItem",
+        fetch,
+        |urls, e| Some(agenda_item_object(urls, e)),
+    )
+    .await
 }
 
 /// `GET /oparl/v1/agendaItem/{paper}-{n}`; of a withdrawn paper, a deleted object.

@@ -20,8 +20,10 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::ApiError;
 use super::params;
-use crate::archive::ChangeWindow;
-use crate::model::{Committees, organization_id};
+use std::collections::BTreeMap;
+
+use crate::archive::{Archive, ArchiveError, ChangeWindow};
+use crate::model::{Committees, Date, organization_id};
 
 pub use meetings::{agenda_item, agenda_items, meeting, meetings};
 pub use organizations::{organization, organizations};
@@ -328,6 +330,52 @@ impl ListQuery {
             filters: serde_urlencoded::to_string(&filters).expect("strings encode"),
         })
     }
+}
+
+/// What one page of a Body list asks of the archive.
+struct Page {
+    window: ChangeWindow,
+    offset: u64,
+    limit: u64,
+    today: Date,
+    /// Other names of Gremien → the name they stand for ([`Committees::aliases`]).
+    aliases: BTreeMap<String, String>,
+}
+
+/// A Body list (`body/1/{name}`): its query read and checked, one page fetched by `fetch` on
+/// a read connection, each item made an object by `object`, with the list's links.
+async fn paged<T: Send + 'static>(
+    state: &AppState,
+    body: &str,
+    raw: Option<&str>,
+    name: &str,
+    fetch: impl FnOnce(&Archive, &Page) -> Result<(u64, Vec<T>), ArchiveError> + Send + 'static,
+    object: impl Fn(&Urls, &T) -> Option<Value>,
+) -> Result<Json<Value>, ApiError> {
+    the_body(body)?;
+    let query = ListQuery::read(raw)?;
+    let page = Page {
+        window: query.window,
+        offset: (query.page - 1) * query.per_page,
+        limit: query.per_page,
+        today: state.today(),
+        aliases: state.settings().committees.aliases(),
+    };
+    let (total, items) = state.read(move |archive| fetch(archive, &page)).await?;
+    let urls = Urls::of(state);
+    let data = items
+        .iter()
+        .filter_map(|item| object(&urls, item))
+        .collect();
+    let url = format!("{}/{name}", urls.body());
+    Ok(Json(list(
+        data,
+        total,
+        query.page,
+        query.per_page,
+        &url,
+        &query.filters,
+    )))
 }
 
 /// People, memberships, locations and legislative terms: drucksache

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
-use super::{ListQuery, Urls, deleted_object, kind, list, oparl_time, step_id, the_body};
-use crate::archive::{OriginalFile, PublicFile, PublicPaper, PublicRendition};
+use super::{Page, Urls, deleted_object, kind, oparl_time, paged, step_id};
+use crate::archive::{Archive, OriginalFile, PublicFile, PublicPaper, PublicRendition};
 use crate::model::{Paper, Record, Status};
 use crate::search::IndexDoc;
 use crate::server::AppState;
@@ -20,21 +20,17 @@ pub async fn papers(
     Path(body): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    the_body(&body)?;
-    let ListQuery {
-        page,
-        per_page,
-        window,
-        filters,
-    } = ListQuery::read(raw.as_deref())?;
-    let today = state.today();
-    let (total, papers) = state
-        .read(move |archive| archive.public_papers(&window, (page - 1) * per_page, per_page, today))
-        .await?;
-    let urls = Urls::of(&state);
-    let data = papers.iter().map(|p| paper_object(&urls, p)).collect();
-    let url = format!("{}/paper", urls.body());
-    Ok(Json(list(data, total, page, per_page, &url, &filters)))
+    let fetch =
+        |archive: &Archive, p: &Page| archive.public_papers(&p.window, p.offset, p.limit, p.today);
+    paged(
+        &state,
+        &body,
+        raw.as_deref(),
+        "paper",
+        fetch,
+        |urls, paper| Some(paper_object(urls, paper)),
+    )
+    .await
 }
 
 /// `GET /oparl/v1/paper/{id}`.
@@ -297,26 +293,18 @@ pub async fn consultations(
     Path(body): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    the_body(&body)?;
-    let ListQuery {
-        page,
-        per_page,
-        window,
-        filters,
-    } = ListQuery::read(raw.as_deref())?;
-    let today = state.today();
-    let (total, steps) = state
-        .read(move |archive| {
-            archive.public_consultations(&window, (page - 1) * per_page, per_page, today)
-        })
-        .await?;
-    let urls = Urls::of(&state);
-    let data = steps
-        .iter()
-        .filter_map(|(p, n)| consultation_objects(&urls, p).into_iter().nth(*n))
-        .collect();
-    let url = format!("{}/consultation", urls.body());
-    Ok(Json(list(data, total, page, per_page, &url, &filters)))
+    let fetch = |archive: &Archive, p: &Page| {
+        archive.public_consultations(&p.window, p.offset, p.limit, p.today)
+    };
+    paged(
+        &state,
+        &body,
+        raw.as_deref(),
+        "consultation",
+        fetch,
+        |urls, (paper, n)| consultation_objects(urls, paper).into_iter().nth(*n),
+    )
+    .await
 }
 
 /// `GET /oparl/v1/body/{body}/file?page=&limit=&modified_since=&…`: the Files of the listed
@@ -327,24 +315,17 @@ pub async fn files(
     Path(body): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    the_body(&body)?;
-    let ListQuery {
-        page,
-        per_page,
-        window,
-        filters,
-    } = ListQuery::read(raw.as_deref())?;
-    let today = state.today();
-    let (total, files) = state
-        .read(move |archive| archive.public_files(&window, (page - 1) * per_page, per_page, today))
-        .await?;
-    let urls = Urls::of(&state);
-    let data = files
-        .iter()
-        .filter_map(|(p, f)| listed_file(&urls, p, *f))
-        .collect();
-    let url = format!("{}/file", urls.body());
-    Ok(Json(list(data, total, page, per_page, &url, &filters)))
+    let fetch =
+        |archive: &Archive, p: &Page| archive.public_files(&p.window, p.offset, p.limit, p.today);
+    paged(
+        &state,
+        &body,
+        raw.as_deref(),
+        "file",
+        fetch,
+        |urls, (paper, file)| listed_file(urls, paper, *file),
+    )
+    .await
 }
 
 /// A File of the file list as its paper shows it (of a withdrawn paper, deleted).
