@@ -9,6 +9,10 @@ use crate::model::numbering::{self, Numbering};
 use crate::render::Letterhead;
 use crate::sign::{KeyConfig, PasswordSource};
 
+mod portal;
+
+pub use portal::{LegalText, MAX_LEGAL_TEXT_CHARS, MAX_PORTAL_ADDRESS_CHARS, PortalSettings};
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -38,6 +42,8 @@ pub struct Settings {
     /// `[dienst]`: how `serve` listens and whom the admin API admits.
     pub service: ServiceSettings,
     pub oparl: OparlSettings,
+    /// `[portal]`: the legal pages of the citizen portal.
+    pub portal: PortalSettings,
 }
 
 /// `[oparl]`: what OParl's System and Body say of the portal and the municipality (each
@@ -131,6 +137,8 @@ struct ConfigFile {
     dienst: DienstSection,
     #[serde(default)]
     oparl: OparlSection,
+    #[serde(default)]
+    portal: portal::PortalSection,
 }
 
 /// `[oparl]`.
@@ -435,9 +443,17 @@ impl Settings {
                 path: config_file.clone().unwrap_or_default(),
                 message,
             })?;
+        let portal = file
+            .portal
+            .resolve()
+            .map_err(|message| ConfigError::Invalid {
+                path: config_file.clone().unwrap_or_default(),
+                message,
+            })?;
         Ok(Settings {
             service,
             oparl,
+            portal,
             signing_key,
             archive: overrides.archive,
             letterhead: Letterhead {
