@@ -10,6 +10,10 @@ use crate::model::{Committee, Committees};
 use crate::render::Letterhead;
 use crate::sign::{KeyConfig, PasswordSource};
 
+mod portal;
+
+pub use portal::{LegalText, MAX_LEGAL_TEXT_CHARS, MAX_PORTAL_ADDRESS_CHARS, PortalSettings};
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -41,6 +45,8 @@ pub struct Settings {
     pub oparl: OparlSettings,
     /// `[[gremium]]`: the municipality's Gremien (empty: not configured).
     pub committees: Committees,
+    /// `[portal]`: the legal pages of the citizen portal.
+    pub portal: PortalSettings,
 }
 
 /// `[oparl]`: what OParl's System and Body say of the portal and the municipality (each
@@ -136,6 +142,8 @@ struct ConfigFile {
     oparl: OparlSection,
     #[serde(default)]
     gremium: Vec<GremiumSection>,
+    #[serde(default)]
+    portal: portal::PortalSection,
 }
 
 /// One `[[gremium]]`: `kennung` (its id in URLs), `name`, `andere_namen`.
@@ -464,10 +472,18 @@ impl Settings {
             path: config_file.clone().unwrap_or_default(),
             message: e.to_string(),
         })?;
+        let portal = file
+            .portal
+            .resolve()
+            .map_err(|message| ConfigError::Invalid {
+                path: config_file.clone().unwrap_or_default(),
+                message,
+            })?;
         Ok(Settings {
             service,
             oparl,
             committees,
+            portal,
             signing_key,
             archive: overrides.archive,
             letterhead: Letterhead {

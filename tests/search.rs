@@ -458,9 +458,14 @@ fn suggestions_when_nothing_matches() {
     let index = analyzer_index(dir.path());
     let r = search(&index, "Integrationskonzpet");
     assert_eq!(r.total, 0);
+    // The correction keeps how the word was typed: a capital stays a capital.
+    assert_eq!(r.suggestion.as_deref(), Some("Integrationskonzept"));
+    let r = search(&index, "integrationskonzpet");
     assert_eq!(r.suggestion.as_deref(), Some("integrationskonzept"));
     let r = search(&index, "Sporthale Boele");
-    assert_eq!(r.suggestion.as_deref(), Some("sporthalle Boele"));
+    assert_eq!(r.suggestion.as_deref(), Some("Sporthalle Boele"));
+    let r = search(&index, "SPORTHALE");
+    assert_eq!(r.suggestion.as_deref(), Some("SPORTHALLE"));
     assert!(search(&index, "Sporthalle").suggestion.is_none());
     assert!(search(&index, "xqzvwk").suggestion.is_none());
 }

@@ -32,8 +32,11 @@ use std::path::PathBuf;
 pub use crate::model::Status;
 pub use document::IndexDoc;
 pub use index::{Added, IndexEntry, RebuildStats, SearchIndex, SyncMark};
-pub use query::{Filters, Query, QueryError, Sort};
-pub use request::{Request, RequestError};
+pub use query::{
+    Filters, MAX_FILTER_CHARS, MAX_PREFIXES, MAX_QUERY_CHARS, MAX_QUERY_WORDS, Query, QueryError,
+    Sort,
+};
+pub use request::{Request, RequestError, RequestProblem};
 pub use results::{FacetCount, Facets, Hit, MAX_LIMIT, SearchResults};
 pub use snippet::Snippet;
 

@@ -29,7 +29,8 @@ pub struct Request {
 }
 
 /// A value of a [`Request`] that makes no sense. The edges show it their way: the command
-/// line as `--jahr 2012x: give …`, the service as a problem of the parameter `jahr`.
+/// line as `--jahr 2012x: give …`, the API as a problem of the parameter `jahr`, the pages
+/// in German from [`RequestError::problem`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{parameter}: {message}")]
 pub struct RequestError {
@@ -37,6 +38,21 @@ pub struct RequestError {
     pub parameter: &'static str,
     /// What is wrong, beginning with the value given (`2012x: give a year …`).
     pub message: String,
+    /// What is wrong, for an edge that words it itself.
+    pub problem: RequestProblem,
+}
+
+/// What is wrong with a value of a [`Request`] (each with the value as given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestProblem {
+    /// `jahr` is neither a year nor a range of years.
+    NotYears(String),
+    /// `von` or `bis` is not a date.
+    NotDate(String),
+    /// `sortierung` is neither `relevanz` nor `datum`.
+    UnknownSort(String),
+    /// `bis` (Datum bis) is before `von` (Datum von): no paper can match.
+    EndBeforeStart { from: Date, to: Date },
 }
 
 impl Request {
@@ -54,14 +70,27 @@ impl Request {
             query.filters.years = Some(parse_years(years).ok_or_else(|| RequestError {
                 parameter: "jahr",
                 message: format!("{years}: give a year (2012) or years (2012..2014)"),
+                problem: RequestProblem::NotYears(years.clone()),
             })?);
         }
         query.filters.date_from = day("von", self.date_from.as_deref())?;
         query.filters.date_to = day("bis", self.date_to.as_deref())?;
+        if let (Some(from), Some(to)) = (query.filters.date_from, query.filters.date_to)
+            && to < from
+        {
+            return Err(RequestError {
+                parameter: "bis",
+                message: format!(
+                    "{to}: is before the date of von ({from}); bis must be the same day or later"
+                ),
+                problem: RequestProblem::EndBeforeStart { from, to },
+            });
+        }
         if let Some(sort) = &self.sort {
             query.sort = Sort::from_name(sort).ok_or_else(|| RequestError {
                 parameter: "sortierung",
                 message: format!("{sort}: give relevanz or datum"),
+                problem: RequestProblem::UnknownSort(sort.clone()),
             })?;
         }
         Ok(query)
@@ -75,6 +104,7 @@ fn day(parameter: &'static str, value: Option<&str>) -> Result<Option<Date>, Req
             parse_date(v).ok_or_else(|| RequestError {
                 parameter,
                 message: format!("{v}: give a date as YYYY-MM-DD or TT.MM.JJJJ"),
+                problem: RequestProblem::NotDate(v.to_string()),
             })
         })
         .transpose()
@@ -87,6 +117,37 @@ mod tests {
     fn error(request: Request) -> (&'static str, String) {
         let e = request.to_query().unwrap_err();
         (e.parameter, e.message)
+    }
+
+    #[test]
+    fn an_end_before_the_start_is_named() {
+        let swapped = Request {
+            date_from: Some("31.12.2012".into()),
+            date_to: Some("2012-01-01".into()),
+            ..Request::default()
+        };
+        let e = swapped.to_query().unwrap_err();
+        assert_eq!(
+            (e.parameter, e.message.as_str()),
+            (
+                "bis",
+                "2012-01-01: is before the date of von (2012-12-31); bis must be the same day or later"
+            )
+        );
+        assert_eq!(
+            e.problem,
+            RequestProblem::EndBeforeStart {
+                from: Date::parse_iso("2012-12-31").unwrap(),
+                to: Date::parse_iso("2012-01-01").unwrap()
+            }
+        );
+        // The same day is a range of one day.
+        let one_day = Request {
+            date_from: Some("2012-04-25".into()),
+            date_to: Some("25.04.2012".into()),
+            ..Request::default()
+        };
+        assert!(one_day.to_query().is_ok());
     }
 
     #[test]

@@ -19,6 +19,22 @@ use super::schema::{Level, TextField, looks_like_reference};
 /// Most words of one query that "Meinten Sie" tries to correct.
 const MAX_CORRECTIONS: usize = 5;
 
+/// `suggestion` (a word of the index, lower-case) written as `typed` was: all capitals if
+/// `typed` is (and has two letters or more), capitalised if `typed` begins with a capital.
+fn match_case(typed: &str, suggestion: &str) -> String {
+    let letters: Vec<char> = typed.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
+        return suggestion.to_uppercase();
+    }
+    match (typed.chars().next(), suggestion.chars().next()) {
+        (Some(first), Some(initial)) if first.is_uppercase() => initial
+            .to_uppercase()
+            .chain(suggestion.chars().skip(1))
+            .collect(),
+        _ => suggestion.to_string(),
+    }
+}
+
 impl SearchIndex {
     /// "Meinten Sie …": each word of the query that is in no paper is replaced by the
     /// closest word of the index (edit distance 1, or 2 for words of 6 letters or more) that
@@ -53,7 +69,7 @@ impl SearchIndex {
                 break;
             }
             if let Some(better) = self.closest_word(searcher, token)? {
-                corrected = corrected.replacen(word.as_str(), &better, 1);
+                corrected = corrected.replacen(word.as_str(), &match_case(word, &better), 1);
                 changed = true;
             }
         }
@@ -144,5 +160,23 @@ impl tantivy_fst::Automaton for Near<'_> {
 
     fn accept(&self, state: &u32, byte: u8) -> u32 {
         self.0.transition(*state, byte)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::match_case;
+
+    #[test]
+    fn suggestions_are_written_as_the_word_was_typed() {
+        assert_eq!(
+            match_case("Integrationskonzpet", "integrationskonzept"),
+            "Integrationskonzept"
+        );
+        assert_eq!(match_case("kita", "kitas"), "kitas");
+        assert_eq!(match_case("KITA", "kitas"), "KITAS");
+        assert_eq!(match_case("Ümwelt", "umwelt"), "Umwelt");
+        assert_eq!(match_case("A", "ab"), "Ab");
+        assert_eq!(match_case("straße", "strasse"), "strasse");
     }
 }

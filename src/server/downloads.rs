@@ -8,7 +8,8 @@ use axum::response::Response;
 
 use super::AppState;
 use super::files::{self, Caching};
-use super::pages::{PageError, public_paper};
+use super::pages::PageError;
+use super::paper_page::public_paper;
 
 /// `GET /vorlagen/{slug}/pdf`: the current PDF of a public paper.
 pub async fn pdf(

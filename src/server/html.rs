@@ -5,14 +5,21 @@
 
 use crate::model::richtext::{self, Block, Inline};
 
-/// Markdown of a paper as HTML.
+/// Markdown of a paper as HTML (a heading `#` becomes `<h3>`: below the page's `h1` and
+/// its sections' `h2`).
 pub fn markdown(text: &str) -> String {
+    markdown_headed(text, 3)
+}
+
+/// Markdown as HTML whose first heading level (`#`) is `<h{top}>` (deeper ones below it,
+/// `<h6>` at most): the text of a legal page is the page's content under its `h1`.
+pub fn markdown_headed(text: &str, top: usize) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
-    blocks(&richtext::parse(text), &mut out);
+    blocks(&richtext::parse(text), top, &mut out);
     out
 }
 
-fn blocks(blocks_: &[Block], out: &mut String) {
+fn blocks(blocks_: &[Block], top: usize, out: &mut String) {
     for block in blocks_ {
         match block {
             Block::Par { inl } => {
@@ -23,7 +30,7 @@ fn blocks(blocks_: &[Block], out: &mut String) {
             Block::Heading { level, inl } => {
                 // The page's own headings are h1 (subject) and h2 (sections): a heading in
                 // the text starts below them, as in the PDF.
-                let h = (level + 2).min(6);
+                let h = (usize::from(*level) + top - 1).min(6);
                 out.push_str(&format!("<h{h}>"));
                 inlines(inl, out);
                 out.push_str(&format!("</h{h}>\n"));
@@ -40,14 +47,14 @@ fn blocks(blocks_: &[Block], out: &mut String) {
                 }
                 for item in items {
                     out.push_str("<li>");
-                    blocks(item, out);
+                    blocks(item, top, out);
                     out.push_str("</li>\n");
                 }
                 out.push_str(if *ordered { "</ol>\n" } else { "</ul>\n" });
             }
             Block::Quote { blocks: inner } => {
                 out.push_str("<blockquote>\n");
-                blocks(inner, out);
+                blocks(inner, top, out);
                 out.push_str("</blockquote>\n");
             }
             Block::Code { text } => {

@@ -1,6 +1,7 @@
 //! The service (`drucksache serve`): one axum router for the admin API (`/api/v1`, bearer
-//! tokens), the citizen pages (`/`, `/vorlagen/…`), the public search API and OParl 1.1
-//! (`/oparl/v1`), plus `/healthz` and `/metrics`.
+//! tokens), the citizen pages (`/`, `/vorlagen/…`, the legal pages `/impressum`,
+//! `/datenschutz`, `/barrierefreiheit`), the public search API and OParl 1.1 (`/oparl/v1`),
+//! plus `/healthz` and `/metrics`.
 //!
 //! Every public route reads through [`crate::archive::PublicPaper`] queries or the search
 //! index, both of which hold only published papers; only the admin routes see the rest.
@@ -13,11 +14,15 @@ mod files;
 mod headers;
 mod html;
 mod jobs;
+mod legal;
 mod listen;
+mod local_time;
+mod messages;
 mod metrics;
 mod oparl;
 mod openapi;
 mod pages;
+mod paper_page;
 mod params;
 mod state;
 mod writer;
@@ -90,13 +95,19 @@ pub fn app(state: AppState) -> Router {
         .layer(headers::public_cors());
     let router = Router::new()
         .route("/", get(pages::search))
-        .route("/vorlagen/{slug}", get(pages::paper))
+        .route("/vorlagen/{slug}", get(paper_page::paper))
         .route("/vorlagen/{slug}/pdf", get(downloads::pdf))
         .route("/dateien/{id}", get(downloads::file))
         .route("/originale/{id}", get(downloads::original))
         .route("/sitemap.xml", get(pages::sitemap))
         .route("/robots.txt", get(pages::robots))
         .route("/stil.css", get(pages::stylesheet))
+        .route("/impressum", get(legal::imprint))
+        .route("/datenschutz", get(legal::privacy))
+        .route("/barrierefreiheit", get(legal::accessibility))
+        .route("/favicon.svg", get(legal::favicon))
+        .route("/favicon.ico", get(legal::favicon_ico))
+        .route("/wappen", get(legal::coat_of_arms))
         .route("/healthz", get(|| async { "ok" }))
         .nest("/api/v1", api)
         .nest("/oparl/v1", oparl)

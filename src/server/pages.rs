@@ -1,26 +1,43 @@
-//! The citizen pages, server-rendered with askama (templates/web/): the search page with
-//! filters, facets, highlighted snippets and paging, the paper page, the public PDFs, the
-//! sitemap and robots.txt. German, no JavaScript.
+//! The citizen pages, server-rendered with askama (templates/web/): what every page shares
+//! (the site's name and coat of arms, the error pages), the search page with its filter
+//! disclosure, facets, highlighted snippets and paging, the sitemap, robots.txt and the
+//! stylesheet. German, no JavaScript. The paper pages are `paper_page.rs`, the legal pages
+//! `legal.rs`.
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
 
-use super::html::markdown;
+use super::messages::{self, Notice};
 use super::params::SearchParams;
-use crate::archive::PublicPaper;
-use crate::model::{LegacyPaper, Record, Status, kind_label, slug};
+use crate::model::{Status, slug};
 use crate::search::{FacetCount, SearchResults, Sort};
+
+/// What every page shows of the site (the header): the municipality and its coat of arms.
+pub(super) struct Site {
+    pub municipality: String,
+    /// `/wappen` serves a coat of arms.
+    pub coat_of_arms: bool,
+}
+
+impl Site {
+    pub(super) fn of(state: &AppState) -> Site {
+        Site {
+            municipality: state.settings().letterhead.municipality.clone(),
+            coat_of_arms: state.coat_of_arms().is_some(),
+        }
+    }
+}
 
 /// A page that failed: rendered as an HTML page with its status.
 pub struct PageError {
     status: StatusCode,
     title: &'static str,
     message: String,
-    municipality: String,
+    site: Site,
 }
 
 impl PageError {
@@ -30,7 +47,7 @@ impl PageError {
             title: "Nicht gefunden",
             message: "Diese Seite gibt es nicht. Vielleicht finden Sie die Vorlage über die Suche."
                 .into(),
-            municipality: state.settings().letterhead.municipality.clone(),
+            site: Site::of(state),
         }
     }
 
@@ -40,7 +57,7 @@ impl PageError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             title: "Fehler",
             message: "Die Seite kann gerade nicht angezeigt werden. Bitte versuchen Sie es später noch einmal.".into(),
-            municipality: state.settings().letterhead.municipality.clone(),
+            site: Site::of(state),
         }
     }
 }
@@ -48,7 +65,7 @@ impl PageError {
 #[derive(Template)]
 #[template(path = "web/error.html")]
 struct ErrorPage<'a> {
-    municipality: &'a str,
+    site: &'a Site,
     title: &'a str,
     message: &'a str,
 }
@@ -56,7 +73,7 @@ struct ErrorPage<'a> {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let page = ErrorPage {
-            municipality: &self.municipality,
+            site: &self.site,
             title: self.title,
             message: &self.message,
         };
@@ -67,7 +84,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn html(state: &AppState, page: impl Template) -> Result<Response, PageError> {
+pub(super) fn html(state: &AppState, page: impl Template) -> Result<Response, PageError> {
     page.render()
         .map(|html| Html(html).into_response())
         .map_err(|e| PageError::internal(state, e))
@@ -113,16 +130,36 @@ struct FacetLink {
 #[derive(Template)]
 #[template(path = "web/search.html")]
 struct SearchPage {
-    municipality: String,
+    site: Site,
     params: SearchParams,
-    error: Option<String>,
+    notice: Option<Notice>,
     results: Option<SearchResultsView>,
+    /// How many filters (Vorlagenart, Jahr, Amt, Gremium, Datum von/bis, Sortierung) are set.
+    active_filters: usize,
+    /// The filter disclosure starts open: a filter is set, or a filter field is at fault.
+    filter_open: bool,
+}
+
+impl SearchPage {
+    /// Whether the form field `id` is the one at fault.
+    fn invalid(&self, id: &str) -> bool {
+        self.notice.as_ref().and_then(|n| n.field) == Some(id)
+    }
+
+    /// The attributes that tie the form field `id` to the message, when it is at fault.
+    fn error_attributes(&self, id: &str) -> &'static str {
+        match self.invalid(id) {
+            true => " aria-invalid=\"true\" aria-describedby=\"fehler\"",
+            false => "",
+        }
+    }
 }
 
 struct SearchResultsView {
     total: usize,
     hits: Vec<HitView>,
     facets: Vec<FacetView>,
+    /// The suggestion as the user wrote it, and its link.
     suggestion: Option<(String, String)>,
     page: usize,
     pages: usize,
@@ -130,38 +167,77 @@ struct SearchResultsView {
     next: Option<String>,
     first_shown: usize,
     last_shown: usize,
+    /// The page asked for is past the last one: the last page and its link.
+    past_end: Option<(usize, String)>,
     filtered: bool,
     clear: String,
 }
 
-/// `GET /`: the search page. Without a query it lists the newest papers.
+/// `GET /`: the search page. Without a query it lists the newest papers. A page past the
+/// last one is answered 404 with the form and a link to the last page.
 pub async fn search(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let params = SearchParams::from_query(raw.as_deref());
+    let active_filters = [
+        &params.art,
+        &params.jahr,
+        &params.amt,
+        &params.gremium,
+        &params.von,
+        &params.bis,
+        &params.sortierung,
+    ]
+    .iter()
+    .filter(|p| p.is_some())
+    .count();
     let mut page = SearchPage {
-        municipality: state.settings().letterhead.municipality.clone(),
+        site: Site::of(&state),
         params: params.clone(),
-        error: None,
+        notice: None,
         results: None,
+        active_filters,
+        filter_open: active_filters > 0,
     };
     match params.to_query() {
-        Err(e) => page.error = Some(e.message),
+        Err(e) => page.notice = Some(messages::param_problem(&e, &params)),
         Ok(mut query) => {
             if query.text.trim().is_empty() && params.sortierung.is_none() {
                 query.sort = Sort::Date;
             }
             let per_page = query.limit;
-            match state.search(query).await {
-                Ok(results) => page.results = Some(view(&params, &results, per_page)),
-                // A query that costs too much is explained on the page.
-                Err(e) if e.status.is_client_error() => page.error = Some(e.message),
-                Err(e) => return Err(PageError::internal(&state, e.message)),
+            // A query that would cost too much is explained in German (the search itself
+            // checks the same bounds again and would answer in English).
+            match query.parse_bounded() {
+                Err(e) => page.notice = Some(messages::query_problem(&e)),
+                Ok(_) => match state.search(query).await {
+                    Ok(results) => page.results = Some(view(&params, &results, per_page)),
+                    Err(e) if e.status.is_client_error() => {
+                        tracing::warn!("a search refused after its checks: {}", e.message);
+                        page.notice = Some(Notice {
+                            field: None,
+                            text: "Diese Suche kann nicht ausgeführt werden. Bitte ändern Sie die Suchbegriffe.".into(),
+                            fix: None,
+                        });
+                    }
+                    Err(e) => return Err(PageError::internal(&state, e.message)),
+                },
             }
         }
     }
-    html(&state, page)
+    if let Some(field) = page.notice.as_ref().and_then(|n| n.field)
+        && field != "q"
+    {
+        page.filter_open = true;
+    }
+    let status = match &page.results {
+        Some(r) if r.past_end.is_some() => StatusCode::NOT_FOUND,
+        _ => StatusCode::OK,
+    };
+    let mut response = html(&state, page)?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 fn view(params: &SearchParams, results: &SearchResults, per_page: usize) -> SearchResultsView {
@@ -222,6 +298,15 @@ fn view(params: &SearchParams, results: &SearchResults, per_page: usize) -> Sear
     let page = results.offset / per_page + 1;
     let pages = results.total.div_ceil(per_page).max(1);
     let link = |n: usize| format!("/?{}", params.with("seite", Some(&n.to_string())));
+    // Past the end: no hits on this page although there are some (with none at all there
+    // is no page to go to, and "Keine Vorlagen gefunden" says it all).
+    let past_end = (results.total > 0 && results.offset >= results.total).then(|| {
+        let href = match pages {
+            1 => format!("/?{}", params.with("seite", None)),
+            n => link(n),
+        };
+        (pages, href)
+    });
     SearchResultsView {
         total: results.total,
         hits,
@@ -232,10 +317,11 @@ fn view(params: &SearchParams, results: &SearchResults, per_page: usize) -> Sear
             .map(|s| (s.clone(), format!("/?{}", params.with("q", Some(s))))),
         page,
         pages,
-        prev: (page > 1).then(|| link(page - 1)),
+        prev: (page > 1 && past_end.is_none()).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
         first_shown: (results.offset + 1).min(results.total),
         last_shown: results.offset + results.hits.len(),
+        past_end,
         filtered: [
             &params.art,
             &params.jahr,
@@ -250,319 +336,6 @@ fn view(params: &SearchParams, results: &SearchResults, per_page: usize) -> Sear
             "/?{}",
             serde_urlencoded::to_string([("q", &params.q)]).expect("strings encode")
         ),
-    }
-}
-
-struct Row {
-    label: &'static str,
-    value: String,
-}
-
-struct ConsultationView {
-    date: String,
-    body: String,
-    role: String,
-}
-
-struct SignatureView {
-    signer: String,
-    time: String,
-    valid: bool,
-    development_key: bool,
-    problems: Vec<String>,
-    /// Annotations and form entries added after signing (allowed, but the reader must know:
-    /// they are not part of what was signed).
-    added_later: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "web/paper.html")]
-struct PaperPage {
-    municipality: String,
-    reference: String,
-    subject: String,
-    kind: String,
-    public_label: &'static str,
-    withdrawn: Option<String>,
-    rows: Vec<Row>,
-    consultations: Vec<ConsultationView>,
-    resolution: Vec<String>,
-    summary: Option<String>,
-    reasoning: String,
-    financial: String,
-    signatories: Vec<(String, String)>,
-    attachments: Vec<String>,
-    parent: Option<(String, String)>,
-    supplements: Vec<(String, String)>,
-    pdf_url: String,
-    pdf_size: String,
-    /// Earlier renditions (before a re-rendering), newest first: URL and label.
-    earlier: Vec<(String, String)>,
-    /// The originals of a legacy paper: URL and label.
-    originals: Vec<(String, String)>,
-    signature: Option<SignatureView>,
-}
-
-/// The page of a legacy paper not structured yet: what is known of it, its originals and
-/// the text extracted from them.
-#[derive(Template)]
-#[template(path = "web/legacy.html")]
-struct LegacyPage {
-    municipality: String,
-    reference: String,
-    subject: String,
-    kind: String,
-    withdrawn: Option<String>,
-    rows: Vec<Row>,
-    consultations: Vec<ConsultationView>,
-    /// URL and label.
-    originals: Vec<(String, String)>,
-    text: String,
-}
-
-fn legacy_page(
-    state: &AppState,
-    p: &PublicPaper,
-    legacy: &LegacyPaper,
-) -> Result<Response, PageError> {
-    let mut rows = vec![
-        Row {
-            label: "Drucksachennummer",
-            value: p.reference.clone(),
-        },
-        Row {
-            label: "Datum",
-            value: legacy.date.german(),
-        },
-    ];
-    if let Some(kind) = legacy.kind {
-        rows.push(Row {
-            label: "Vorlagenart",
-            value: kind.label().into(),
-        });
-    }
-    if let Some(d) = &legacy.department {
-        rows.push(Row {
-            label: "Amt",
-            value: format!("{} {}", d.number, d.name),
-        });
-    }
-    let page = LegacyPage {
-        municipality: state.settings().letterhead.municipality.clone(),
-        reference: p.reference.clone(),
-        subject: legacy.subject.clone(),
-        kind: kind_label(legacy.kind).into(),
-        withdrawn: (p.status == Status::Withdrawn)
-            .then(|| p.withdrawn_reason.clone().unwrap_or_default()),
-        rows,
-        consultations: consultation_views(&legacy.consultations),
-        originals: original_links(p),
-        text: legacy.text.clone(),
-    };
-    html(state, page)
-}
-
-fn consultation_views(consultations: &[crate::model::Consultation]) -> Vec<ConsultationView> {
-    consultations
-        .iter()
-        .map(|c| ConsultationView {
-            date: c.date.german(),
-            body: c.body.clone(),
-            role: c.role.map(|r| r.label().to_string()).unwrap_or_default(),
-        })
-        .collect()
-}
-
-/// A legacy paper's originals: URL and label.
-fn original_links(p: &PublicPaper) -> Vec<(String, String)> {
-    p.originals
-        .iter()
-        .map(|o| {
-            let kind = if o.media_type.starts_with("application/pdf") {
-                "PDF"
-            } else {
-                "Text"
-            };
-            let label = format!(
-                "Original „{}“ ({kind}, {} KB)",
-                o.file_name,
-                o.size.div_ceil(1024)
-            );
-            (format!("/originale/{}", o.id), label)
-        })
-        .collect()
-}
-
-pub(super) async fn public_paper(state: &AppState, slug: String) -> Result<PublicPaper, PageError> {
-    let today = state.today();
-    state
-        .read(move |archive| archive.public_paper_by_slug(&slug, today))
-        .await
-        .map_err(|e| PageError::internal(state, e.message))?
-        .ok_or_else(|| PageError::not_found(state))
-}
-
-/// `GET /vorlagen/{slug}`.
-pub async fn paper(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-) -> Result<Response, PageError> {
-    let p = public_paper(&state, slug).await?;
-    let paper = match &p.record {
-        Record::Structured(paper) => paper,
-        Record::Legacy(legacy) => return legacy_page(&state, &p, legacy),
-    };
-    let signature = match p.renditions.last() {
-        Some(rendition) => {
-            let report = state
-                .verification(&rendition.sha512, &rendition.path)
-                .await
-                .map_err(|e| PageError::internal(&state, e.message))?;
-            let first = report.signatures.last();
-            Some(SignatureView {
-                signer: first
-                    .and_then(|s| s.signer.clone())
-                    .or_else(|| rendition.signer.clone())
-                    .unwrap_or_else(|| "unbekannt".into()),
-                time: first
-                    .and_then(|s| s.signing_time.as_deref())
-                    .map(german_time)
-                    .unwrap_or_default(),
-                valid: report.valid,
-                development_key: rendition.development_key,
-                problems: report
-                    .signatures
-                    .iter()
-                    .flat_map(|s| s.problems.clone())
-                    .chain(report.problems.clone())
-                    .collect(),
-                added_later: report
-                    .signatures
-                    .iter()
-                    .flat_map(|s| s.later_annotations.iter().chain(&s.later_form_changes))
-                    .cloned()
-                    .collect(),
-            })
-        }
-        None => None,
-    };
-    let mut rows = vec![
-        Row {
-            label: "Drucksachennummer",
-            value: p.reference.clone(),
-        },
-        Row {
-            label: "Datum",
-            value: paper.date.german(),
-        },
-        Row {
-            label: "Vorlagenart",
-            value: paper.kind.label().into(),
-        },
-        Row {
-            label: "Amt",
-            value: format!("{} {}", paper.department.number, paper.department.name),
-        },
-    ];
-    if !paper.involved.is_empty() {
-        rows.push(Row {
-            label: "Beteiligt",
-            value: paper
-                .involved
-                .iter()
-                .map(|d| format!("{} {}", d.number, d.name))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
-    if let Some(body) = &paper.deciding_body {
-        rows.push(Row {
-            label: "Beschlussfassung",
-            value: body.clone(),
-        });
-    }
-    let pdf_size = p
-        .renditions
-        .last()
-        .map(|r| format!("{} KB", r.size.div_ceil(1024)))
-        .unwrap_or_default();
-    let count = p.renditions.len();
-    let earlier = p.renditions[..count.saturating_sub(1)]
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, r)| {
-            let label = format!(
-                "Fassung {} vom {} ({} KB)",
-                i + 1,
-                german_time(&r.created_at),
-                r.size.div_ceil(1024)
-            );
-            (format!("/dateien/{}", r.id), label)
-        })
-        .collect();
-    let page = PaperPage {
-        municipality: state.settings().letterhead.municipality.clone(),
-        reference: p.reference.clone(),
-        subject: paper.subject.clone(),
-        kind: paper.kind.label().into(),
-        public_label: "Öffentliche Vorlage",
-        withdrawn: (p.status == Status::Withdrawn)
-            .then(|| p.withdrawn_reason.clone().unwrap_or_default()),
-        rows,
-        consultations: consultation_views(&paper.consultations),
-        resolution: paper.resolution.iter().map(|r| markdown(r)).collect(),
-        summary: paper.summary.as_deref().map(markdown),
-        reasoning: markdown(&paper.reasoning),
-        financial: if paper.financial_impact.none {
-            "Es entstehen keine finanziellen und personellen Auswirkungen.".into()
-        } else {
-            paper
-                .financial_impact
-                .text
-                .as_deref()
-                .map(markdown)
-                .unwrap_or_default()
-        },
-        signatories: paper
-            .signatories
-            .iter()
-            .map(|s| (s.name.clone(), s.function.clone()))
-            .collect(),
-        attachments: paper.attachments.iter().map(|a| a.title.clone()).collect(),
-        parent: p
-            .parent
-            .as_ref()
-            .map(|l| (l.reference.clone(), format!("/vorlagen/{}", l.slug))),
-        supplements: p
-            .supplements
-            .iter()
-            .map(|l| (l.reference.clone(), format!("/vorlagen/{}", l.slug)))
-            .collect(),
-        pdf_url: format!("/vorlagen/{}/pdf", p.slug),
-        pdf_size,
-        earlier,
-        originals: original_links(&p),
-        signature,
-    };
-    html(&state, page)
-}
-
-/// "2026-11-24T09:30:00Z" → "24.11.2026, 09:30 Uhr (UTC)".
-fn german_time(rfc3339: &str) -> String {
-    match time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(time::UtcOffset::UTC);
-            format!(
-                "{:02}.{:02}.{}, {:02}:{:02} Uhr (UTC)",
-                t.day(),
-                u8::from(t.month()),
-                t.year(),
-                t.hour(),
-                t.minute()
-            )
-        }
-        Err(_) => rfc3339.to_string(),
     }
 }
 
@@ -624,14 +397,5 @@ mod tests {
     #[test]
     fn escaping_is_askamas() {
         assert_eq!(escape("<b>&\"'"), "&#60;b&#62;&#38;&#34;&#39;");
-    }
-
-    #[test]
-    fn signing_times_in_german() {
-        assert_eq!(
-            german_time("2026-11-24T09:05:00Z"),
-            "24.11.2026, 09:05 Uhr (UTC)"
-        );
-        assert_eq!(german_time("kaputt"), "kaputt");
     }
 }

@@ -3,7 +3,7 @@
 //! read leniently (empty form fields are absent, unknown ones ignored) and checked strictly
 //! (a bad value is an error naming the parameter).
 
-use crate::search::{MAX_LIMIT, Query, Request};
+use crate::search::{MAX_LIMIT, Query, Request, RequestError};
 
 use super::error::ApiError;
 
@@ -43,16 +43,59 @@ pub fn value(pairs: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Why search parameters cannot be used. The API answers [`ApiError`] (its messages are
+/// English and documented); the pages word it in German (`messages.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamError {
+    /// A value of the search itself (`jahr`, `von`, `bis`, `sortierung`).
+    Request(RequestError),
+    /// `seite` or `pro_seite` is not a whole number from 1 to `max`.
+    Number {
+        parameter: &'static str,
+        value: String,
+        max: u64,
+    },
+}
+
+impl ParamError {
+    /// The parameter at fault.
+    pub fn parameter(&self) -> &'static str {
+        match self {
+            ParamError::Request(e) => e.parameter,
+            ParamError::Number { parameter, .. } => parameter,
+        }
+    }
+}
+
+impl From<ParamError> for ApiError {
+    fn from(e: ParamError) -> ApiError {
+        match e {
+            ParamError::Request(e) => ApiError::parameter(e.parameter, e.message),
+            ParamError::Number {
+                parameter,
+                value,
+                max,
+            } => ApiError::parameter(parameter, format!("{value}: give 1 to {max}")),
+        }
+    }
+}
+
 /// The whole number `value` of the parameter `name`, 1 to `max` (`default` when absent).
-pub fn number(name: &str, value: Option<&str>, default: u64, max: u64) -> Result<u64, ApiError> {
+pub fn number(
+    name: &'static str,
+    value: Option<&str>,
+    default: u64,
+    max: u64,
+) -> Result<u64, ParamError> {
     match value {
         None => Ok(default),
         Some(text) => match text.parse::<u64>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::parameter(
-                name,
-                format!("{text}: give 1 to {max}"),
-            )),
+            _ => Err(ParamError::Number {
+                parameter: name,
+                value: text.to_string(),
+                max,
+            }),
         },
     }
 }
@@ -76,11 +119,11 @@ impl SearchParams {
     }
 
     /// Page number, from 1.
-    pub fn page(&self) -> Result<usize, ApiError> {
+    pub fn page(&self) -> Result<usize, ParamError> {
         number("seite", self.seite.as_deref(), 1, MAX_PAGE as u64).map(|n| n as usize)
     }
 
-    pub fn per_page(&self) -> Result<usize, ApiError> {
+    pub fn per_page(&self) -> Result<usize, ParamError> {
         number(
             "pro_seite",
             self.pro_seite.as_deref(),
@@ -91,11 +134,8 @@ impl SearchParams {
     }
 
     /// The search these parameters ask for: the [`Request`] they make, and their paging.
-    pub fn to_query(&self) -> Result<Query, ApiError> {
-        let mut query = self
-            .request()
-            .to_query()
-            .map_err(|e| ApiError::parameter(e.parameter, e.message))?;
+    pub fn to_query(&self) -> Result<Query, ParamError> {
+        let mut query = self.request().to_query().map_err(ParamError::Request)?;
         query.limit = self.per_page()?;
         query.offset = (self.page()? - 1) * query.limit;
         Ok(query)
@@ -161,11 +201,17 @@ mod tests {
         assert_eq!((query.offset, query.limit), (10, 10));
 
         let bad = SearchParams::from_query(Some("jahr=zwanzig"));
-        let e = bad.to_query().unwrap_err();
+        let e = ApiError::from(bad.to_query().unwrap_err());
         assert_eq!(
             (e.status.as_u16(), e.errors[0].path.as_str()),
             (400, "jahr")
         );
+        let e = ApiError::from(
+            SearchParams::from_query(Some("seite=1001"))
+                .to_query()
+                .unwrap_err(),
+        );
+        assert_eq!(e.errors[0].message, "1001: give 1 to 1000");
         for q in [
             "seite=0",
             "seite=x",

@@ -30,6 +30,61 @@ pub enum StartError {
     Search(#[from] SearchError),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    #[error("cannot read the coat of arms {path} ([gemeinde] wappen): {source}")]
+    CoatOfArms {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The largest coat of arms the pages show (`[gemeinde] wappen`); a larger one is printed on
+/// the papers but left off the pages, with a warning at start.
+pub const MAX_COAT_OF_ARMS_BYTES: usize = 1024 * 1024;
+
+/// The coat of arms (Wappen) as the pages serve it: `/wappen`.
+pub struct CoatOfArms {
+    pub bytes: axum::body::Bytes,
+    pub media_type: &'static str,
+}
+
+/// The configured coat of arms, if the pages can show it.
+fn coat_of_arms(settings: &Settings) -> Result<Option<CoatOfArms>, StartError> {
+    let Some(path) = &settings.letterhead.coat_of_arms else {
+        return Ok(None);
+    };
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let media_type = match extension.as_str() {
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        _ => {
+            tracing::warn!(
+                "[gemeinde] wappen {}: the pages show only an SVG, PNG or JPEG file",
+                path.display()
+            );
+            return Ok(None);
+        }
+    };
+    let bytes = std::fs::read(path).map_err(|source| StartError::CoatOfArms {
+        path: path.clone(),
+        source,
+    })?;
+    if bytes.len() > MAX_COAT_OF_ARMS_BYTES {
+        tracing::warn!(
+            "[gemeinde] wappen {}: {} bytes; the pages show one of at most {MAX_COAT_OF_ARMS_BYTES}",
+            path.display(),
+            bytes.len()
+        );
+        return Ok(None);
+    }
+    Ok(Some(CoatOfArms {
+        bytes: bytes.into(),
+        media_type,
+    }))
 }
 
 /// Shared state of the service; cheap to clone.
@@ -49,6 +104,7 @@ struct Inner {
     /// One permit per core: what expensive queries take before a place in `searching`.
     searching_heavy: tokio::sync::Semaphore,
     renderer: Arc<Renderer>,
+    coat_of_arms: Option<CoatOfArms>,
     /// What "today" is: which papers are published.
     clock: Clock,
     /// The day the index was last brought up to the archive by this service.
@@ -76,6 +132,18 @@ impl AppState {
         base_url: &str,
         clock: Clock,
     ) -> Result<AppState, StartError> {
+        let coat_of_arms = coat_of_arms(settings)?;
+        let missing = settings.portal.missing();
+        if !missing.is_empty() {
+            tracing::warn!(
+                "[portal] in {}: not configured: {}; the portal's pages say that the operator has not provided them",
+                settings
+                    .config_file
+                    .as_deref()
+                    .map_or_else(|| "drucksache.toml".into(), |p| p.display().to_string()),
+                missing.join("; ")
+            );
+        }
         let mut publisher = Publisher::open_with_clock(settings, clock.clone())?;
         let mut index =
             SearchIndex::open_or_create_on(&search::index_dir(&settings.archive), clock.today())?;
@@ -111,6 +179,7 @@ impl AppState {
             searching: tokio::sync::Semaphore::new(2 * cores),
             searching_heavy: tokio::sync::Semaphore::new(cores),
             renderer,
+            coat_of_arms,
             synced_day: Mutex::new(clock.today()),
             clock,
             metrics,
@@ -171,6 +240,11 @@ impl AppState {
                 search::SearchError::Query(e) => ApiError::parameter(e.parameter(), e.to_string()),
                 other => ApiError::internal(other),
             })
+    }
+
+    /// The coat of arms the pages show, if any.
+    pub fn coat_of_arms(&self) -> Option<&CoatOfArms> {
+        self.0.coat_of_arms.as_ref()
     }
 
     pub fn renderer(&self) -> &Arc<Renderer> {

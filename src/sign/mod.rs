@@ -78,6 +78,57 @@ pub(crate) fn subject_name(cert: &x509_cert::Certificate) -> String {
     cert.tbs_certificate.subject.to_string()
 }
 
+/// Who a certificate subject names, in words: its common name (CN) and its organisation (O).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectWords {
+    pub name: Option<String>,
+    pub organization: Option<String>,
+}
+
+/// The CN and O of `subject`, a distinguished name as RFC 4514 writes it (as
+/// [`VerifyReport`] and the archive give a signer: `CN=Stadt Hagen\, Rat,O=Stadt Hagen`),
+/// escapes undone. `None` when `subject` is no distinguished name.
+pub fn subject_in_words(subject: &str) -> Option<SubjectWords> {
+    use std::str::FromStr;
+    use x509_cert::der::asn1::{Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
+    use x509_cert::der::oid::db::rfc4519::{CN, O};
+    use x509_cert::der::{Tag, Tagged};
+
+    let name = x509_cert::name::RdnSequence::from_str(subject).ok()?;
+    let mut words = SubjectWords {
+        name: None,
+        organization: None,
+    };
+    for rdn in name.0.iter().rev() {
+        for atv in rdn.0.iter() {
+            let value = match atv.value.tag() {
+                Tag::Utf8String => Utf8StringRef::try_from(&atv.value)
+                    .ok()
+                    .map(|s| s.as_str().to_string()),
+                Tag::PrintableString => PrintableStringRef::try_from(&atv.value)
+                    .ok()
+                    .map(|s| s.as_str().to_string()),
+                Tag::Ia5String => Ia5StringRef::try_from(&atv.value)
+                    .ok()
+                    .map(|s| s.as_str().to_string()),
+                Tag::TeletexString => TeletexStringRef::try_from(&atv.value)
+                    .ok()
+                    .map(|s| s.as_str().to_string()),
+                _ => None,
+            };
+            let slot = match atv.oid {
+                oid if oid == CN => &mut words.name,
+                oid if oid == O => &mut words.organization,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = value.filter(|v| !v.trim().is_empty());
+            }
+        }
+    }
+    Some(words)
+}
+
 #[cfg(test)]
 mod tests {
     use lopdf::{Document, Object, Stream, dictionary};
@@ -85,6 +136,35 @@ mod tests {
 
     use super::dev::{Algorithm, generate};
     use super::*;
+
+    #[test]
+    fn subjects_in_words() {
+        let keys = generate(
+            Algorithm::Ecdsa,
+            "Stadt Hagen",
+            datetime!(2026-01-01 0:00 UTC),
+        )
+        .unwrap();
+        let cert = load_certificates(keys.chain_pem.as_bytes()).unwrap();
+        let words = subject_in_words(&subject_name(&cert[0])).unwrap();
+        assert_eq!(
+            words.name.as_deref(),
+            Some("Stadt Hagen Signatur (NOT FOR PRODUCTION)")
+        );
+        assert_eq!(
+            words.organization.as_deref(),
+            Some("drucksache NOT FOR PRODUCTION")
+        );
+        let words = subject_in_words("CN=Hagen\\, Rat \\+ Verwaltung,O=Stadt Hagen,C=DE").unwrap();
+        assert_eq!(words.name.as_deref(), Some("Hagen, Rat + Verwaltung"));
+        assert_eq!(words.organization.as_deref(), Some("Stadt Hagen"));
+        let words = subject_in_words("O=Stadt Gräfenhausen").unwrap();
+        assert_eq!(
+            (words.name, words.organization.as_deref()),
+            (None, Some("Stadt Gräfenhausen"))
+        );
+        assert_eq!(subject_in_words("kein Name"), None);
+    }
 
     /// A one-page PDF written by lopdf, with a classic cross-reference table or a stream.
     fn tiny_pdf(xref_stream: bool) -> Vec<u8> {

@@ -71,6 +71,18 @@ impl Service {
         extra: &str,
         prepare: impl FnOnce(&Settings),
     ) -> Service {
+        Service::start_adjusted(clock, extra, |_, _| {}, prepare)
+    }
+
+    /// [`Service::start_configured`] with `adjust` changing the resolved settings first
+    /// (what `extra` cannot add: a key of `[gemeinde]`, such as its coat of arms); `adjust`
+    /// gets the archive's folder too.
+    pub fn start_adjusted(
+        clock: drucksache::model::Clock,
+        extra: &str,
+        adjust: impl FnOnce(&mut Settings, &Path),
+        prepare: impl FnOnce(&Settings),
+    ) -> Service {
         let dir = tempfile::tempdir().unwrap();
         common::copy_tracked_records(dir.path());
         let (token, sha256) = server::generate_token().unwrap();
@@ -83,12 +95,13 @@ impl Service {
             ),
         )
         .unwrap();
-        let settings = Settings::resolve(Overrides {
+        let mut settings = Settings::resolve(Overrides {
             archive: dir.path().to_path_buf(),
             config: Some(config),
             templates: None,
         })
         .unwrap();
+        adjust(&mut settings, dir.path());
         prepare(&settings);
         let state = AppState::open_with_clock(&settings, BASE, clock).unwrap();
         let router = server::app(state.clone());
