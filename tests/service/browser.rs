@@ -3,71 +3,12 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{ClientBuilder, Locator};
-use serde_json::json;
+use fantoccini::Locator;
 
+use crate::chromium::{have_browser, serve, session};
 use crate::harness::Service;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Chromium and chromedriver are there; under `CI=true` their absence fails the test.
-fn have_browser() -> bool {
-    let driver = Command::new("chromedriver")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    let found = driver && std::path::Path::new(CHROMIUM).exists();
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium and chromedriver are required when CI=true"
-        );
-        eprintln!("skipping: chromium or chromedriver is not installed");
-    }
-    found
-}
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts chromedriver on a port it chooses itself (`--port=0`) and reads that port from the
-/// line it prints once it listens: no port is guessed.
-fn start_driver() -> (Driver, u16) {
-    use std::io::BufRead;
-    let mut child = Command::new("chromedriver")
-        .arg("--port=0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let stdout = child.stdout.take().unwrap();
-    let driver = Driver(child);
-    let (found, port) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                let _ = found.send(digits.parse::<u16>().unwrap());
-            }
-        }
-    });
-    let port = port
-        .recv_timeout(Duration::from_secs(20))
-        .expect("chromedriver did not say where it listens");
-    (driver, port)
-}
 
 /// A plain HTTP/1.0 GET: status line, headers and body.
 fn http_get(port: u16, path: &str) -> (String, Vec<u8>) {
@@ -91,33 +32,12 @@ async fn search_follow_a_result_and_find_the_pdf() {
         return;
     }
     // The service on a real socket.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
     let service = Service::start();
-    let router = service.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let port = serve(service.router.clone()).await;
     let base = format!("http://127.0.0.1:{port}");
 
-    let (_driver, driver_port) = start_driver();
-    let profile = tempfile::tempdir().unwrap();
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
-    );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a Chromium session");
+    let session = session().await;
+    let client = &session.client;
 
     let result = async {
         client.goto(&format!("{base}/")).await?;
@@ -177,7 +97,7 @@ async fn search_follow_a_result_and_find_the_pdf() {
         Ok::<_, fantoccini::error::CmdError>((href, signature))
     }
     .await;
-    client.close().await.ok();
+    session.close().await;
     let (href, signature) = result.expect("the browser walk");
     assert_eq!(href, "/vorlagen/0310-2012/pdf");
     assert!(signature.contains("Signatur gültig"), "{signature}");

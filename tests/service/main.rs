@@ -1,10 +1,12 @@
-//! The service through its router (`oneshot`, no socket) and, for the browser test, through
-//! a real socket with headless Chromium.
+//! The service through its router (`oneshot`, no socket) and, for the browser and accessibility
+//! tests, through a real socket with headless Chromium.
 
+mod chromium;
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;
 
+mod accessibility;
 mod admin_api;
 mod browser;
 mod concurrency;
