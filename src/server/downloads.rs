@@ -1,6 +1,6 @@
 //! The routes that serve stored files as they are: a public paper's current PDF, one
 //! rendition (OParl's `accessUrl`), and a legacy paper's original; each read checked against
-//! its SHA-512, with ETag and Range (`files.rs`).
+//! its SHA-512, with ETag and Range (`files.rs`). A withdrawn paper's files answer 410.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
@@ -10,6 +10,8 @@ use super::AppState;
 use super::files::{self, Caching};
 use super::pages::PageError;
 use super::paper_page::public_paper;
+use crate::archive::PublicPaper;
+use crate::model::Status;
 
 /// `GET /vorlagen/{slug}/pdf`: the current PDF of a public paper.
 pub async fn pdf(
@@ -18,6 +20,7 @@ pub async fn pdf(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let p = public_paper(&state, slug).await?;
+    still_public(&state, &p)?;
     let rendition = p
         .renditions
         .last()
@@ -47,6 +50,7 @@ pub async fn file(
         .await
         .map_err(|e| PageError::internal(&state, e.message))?
         .ok_or_else(|| PageError::not_found(&state))?;
+    still_public(&state, &paper)?;
     let bytes = read_stored(&state, &rendition.path, &rendition.sha512).await?;
     let name = format!("vorlage-{}.pdf", paper.slug);
     let mut response = files::pdf(
@@ -74,6 +78,7 @@ pub async fn original(
         .await
         .map_err(|e| PageError::internal(&state, e.message))?
         .ok_or_else(|| PageError::not_found(&state))?;
+    still_public(&state, &paper)?;
     let bytes = read_stored(&state, &original.file, &original.sha512).await?;
     let name = original_file_name(&paper.slug, &original.media_type);
     let mut response = files::stored(
@@ -86,6 +91,14 @@ pub async fn original(
     );
     offer_download(&mut response, raw.as_deref(), &name);
     Ok(response)
+}
+
+/// A withdrawn paper's files are gone (410).
+fn still_public(state: &AppState, paper: &PublicPaper) -> Result<(), PageError> {
+    match paper.status {
+        Status::Withdrawn => Err(PageError::gone(state, &paper.reference)),
+        _ => Ok(()),
+    }
 }
 
 /// `?download` asks for the file to be saved as `name` (header-safe: made from a slug).

@@ -51,6 +51,19 @@ impl PageError {
         }
     }
 
+    /// 410: a file of a withdrawn paper. The paper's page stays (marked withdrawn); its files
+    /// are gone from the public, as its OParl File is a deleted object.
+    pub(super) fn gone(state: &AppState, reference: &str) -> PageError {
+        PageError {
+            status: StatusCode::GONE,
+            title: "Zurückgezogen",
+            message: format!(
+                "Die Vorlage {reference} wurde zurückgezogen; ihre Dateien sind nicht mehr abrufbar."
+            ),
+            site: Site::of(state),
+        }
+    }
+
     pub(super) fn internal(state: &AppState, error: impl std::fmt::Display) -> PageError {
         tracing::error!("{error}");
         PageError {

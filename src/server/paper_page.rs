@@ -163,8 +163,20 @@ fn consultation_views(consultations: &[crate::model::Consultation]) -> Consultat
     }
 }
 
-/// A legacy paper's originals: URL and label.
+/// The renditions a page links: none of a withdrawn paper, whose files answer 410
+/// (`downloads.rs`).
+fn linked_renditions(p: &PublicPaper) -> &[crate::archive::PublicRendition] {
+    match p.status {
+        Status::Withdrawn => &[],
+        _ => &p.renditions,
+    }
+}
+
+/// A legacy paper's originals: URL and label (none of a withdrawn paper, as above).
 fn original_links(p: &PublicPaper) -> Vec<(String, String)> {
+    if p.status == Status::Withdrawn {
+        return Vec::new();
+    }
     p.originals
         .iter()
         .map(|o| {
@@ -284,14 +296,14 @@ pub async fn paper(
             value: paper.deciding_body.clone().unwrap_or_default(),
         },
     ];
-    let pdf = p.renditions.last().map(|r| {
+    let renditions = linked_renditions(&p);
+    let pdf = renditions.last().map(|r| {
         (
             format!("/vorlagen/{}/pdf", p.slug),
             format!("{} KB", r.size.div_ceil(1024)),
         )
     });
-    let count = p.renditions.len();
-    let earlier = p.renditions[..count.saturating_sub(1)]
+    let earlier = renditions[..renditions.len().saturating_sub(1)]
         .iter()
         .enumerate()
         .rev()

@@ -173,7 +173,10 @@ async fn filters_and_deleted_papers() {
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(object(&service, &file_id).await["deleted"], false);
+    let file = object(&service, &file_id).await;
+    assert_eq!(file["deleted"], false);
+    let access = path(file["accessUrl"].as_str().unwrap()).to_string();
+    assert_eq!(service.get(&access).await.status, StatusCode::OK);
     let answer = service
         .admin(
             Method::POST,
@@ -209,6 +212,17 @@ async fn filters_and_deleted_papers() {
         deleted[0].get("reference").is_none(),
         "deleted objects carry only their id"
     );
+    // Its PDF is gone from the public with the File: 410 where it was served, and the page
+    // (which stays, marked withdrawn) links no PDF.
+    for url in [access.clone(), format!("/vorlagen/{slug}/pdf")] {
+        let gone = service.get(&url).await;
+        assert_eq!(gone.status, StatusCode::GONE, "{url}");
+        assert!(gone.text().contains("zurückgezogen"), "{url}");
+    }
+    let page = service.get(&format!("/vorlagen/{slug}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("zurückgezogen"));
+    assert!(!page.text().contains("id=\"pdf\""), "{}", page.text());
 }
 
 fn urlencode(text: &str) -> String {
