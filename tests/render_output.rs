@@ -63,7 +63,7 @@ fn seed_paper_contains_every_part_of_the_original() {
 }
 
 #[test]
-fn pdf_is_pdfa_2b_with_metadata_and_embedded_fonts() {
+fn pdf_is_pdfa_2a_with_metadata_and_embedded_fonts() {
     if !have("pdfinfo") || !have("pdffonts") || !have("qpdf") {
         return;
     }
@@ -75,7 +75,7 @@ fn pdf_is_pdfa_2b_with_metadata_and_embedded_fonts() {
     let xmp = tool("pdfinfo", &["-meta", pdf]);
     assert!(xmp.contains("<pdfaid:part>2</pdfaid:part>"), "{xmp}");
     assert!(
-        xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        xmp.contains("<pdfaid:conformance>A</pdfaid:conformance>"),
         "{xmp}"
     );
     assert!(

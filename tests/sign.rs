@@ -107,7 +107,7 @@ fn signed_paper_is_accepted_by_every_validator() {
         let meta = tool("pdfinfo", &["-meta", s(&signed)]);
         assert!(meta.contains("<pdfaid:part>2</pdfaid:part>"), "{meta}");
         assert!(
-            meta.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+            meta.contains("<pdfaid:conformance>A</pdfaid:conformance>"),
             "{meta}"
         );
     }

@@ -16,7 +16,7 @@ use typst::model::DocumentInfo;
 use typst::syntax::FileId;
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
-use typst::{Library, LibraryExt, World, WorldExt};
+use typst::{Feature, Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
@@ -170,7 +170,7 @@ impl Renderer {
         let template_sha512 = template_digest(&templates, &letterhead, coat_of_arms.as_ref());
         Ok(Renderer {
             template_sha512,
-            library: LazyHash::new(Library::default()),
+            library: LazyHash::new(library()),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,
             templates,
@@ -351,7 +351,8 @@ impl Renderer {
     }
 }
 
-/// PDF/A-2b, tagged, with a document id derived from the Drucksachennummer and the paper's
+/// PDF/A-2a and PDF/UA-1 (accessible: tagged, and checked by Typst while exporting), with a
+/// document id derived from the Drucksachennummer and the paper's
 /// date as creation date, so that nothing in the file depends on the clock.
 fn pdf_options(paper: &Paper, options: &RenderOptions) -> PdfOptions {
     let ident = match (&paper.reference, options.draft) {
@@ -364,11 +365,19 @@ fn pdf_options(paper: &Paper, options: &RenderOptions) -> PdfOptions {
         ident: Smart::Custom(ident),
         creator: Smart::Custom(Some(format!("drucksache {}", env!("CARGO_PKG_VERSION")))),
         timestamp: Some(Timestamp::new_utc(date)),
-        standards: PdfStandards::new(&[PdfStandard::A_2b])
-            .expect("PDF/A-2b alone is a valid choice"),
+        standards: PdfStandards::new(&[PdfStandard::A_2a, PdfStandard::Ua_1])
+            .expect("PDF/A-2a and PDF/UA-1 go together"),
         tagged: true,
         ..PdfOptions::default()
     }
+}
+
+/// Typst's standard library with the accessibility extras: `pdf.header-cell` marks the row
+/// headers of the letterhead, the header block and the Beratungsfolge.
+fn library() -> Library {
+    Library::builder()
+        .with_features([Feature::A11yExtras].into_iter().collect())
+        .build()
 }
 
 fn paper_date(paper: &Paper) -> Datetime {

@@ -164,17 +164,17 @@ impl<'a> TemplateData<'a> {
             beschlussvorschlag: paper
                 .resolution
                 .iter()
-                .map(|item| richtext::parse(item))
+                .map(|item| section_text(item))
                 .collect(),
-            kurzfassung: paper.summary.as_deref().map(richtext::parse),
-            begruendung: richtext::parse(&paper.reasoning),
+            kurzfassung: paper.summary.as_deref().map(section_text),
+            begruendung: section_text(&paper.reasoning),
             finanzen: FinanceView {
                 keine: paper.financial_impact.none,
                 text: paper
                     .financial_impact
                     .text
                     .as_deref()
-                    .map(richtext::parse)
+                    .map(section_text)
                     .unwrap_or_default(),
             },
             unterschriften: paper
@@ -207,5 +207,90 @@ impl<'a> TemplateData<'a> {
             anlagen: paper.attachments.iter().map(|a| a.title.as_str()).collect(),
             bezug: paper.supplements.as_deref(),
         }
+    }
+}
+
+/// The heading level of a paper's sections (Kurzfassung, Begründung, …); level 1 is the
+/// paper's title.
+const SECTION_LEVEL: u8 = 2;
+/// The deepest heading level a tagged PDF has (`H6`).
+const DEEPEST_LEVEL: u8 = 6;
+
+/// A section's rich text, its headings nested under the section's heading: each one level
+/// deeper than the heading it belongs under, so that the PDF's structure skips no level
+/// (PDF/UA) whatever levels the Markdown used (`###` right after the section is level 3).
+fn section_text(markdown: &str) -> Vec<Block> {
+    let mut open = Vec::new();
+    nest_headings(richtext::parse(markdown), &mut open)
+}
+
+/// `open`: the Markdown levels of the headings still open, outermost first.
+fn nest_headings(blocks: Vec<Block>, open: &mut Vec<u8>) -> Vec<Block> {
+    blocks
+        .into_iter()
+        .map(|block| match block {
+            Block::Heading { level, inl } => {
+                while open.last().is_some_and(|&outer| outer >= level) {
+                    open.pop();
+                }
+                open.push(level);
+                let depth = u8::try_from(open.len()).unwrap_or(u8::MAX);
+                Block::Heading {
+                    level: SECTION_LEVEL.saturating_add(depth).min(DEEPEST_LEVEL),
+                    inl,
+                }
+            }
+            Block::List {
+                ordered,
+                start,
+                items,
+            } => Block::List {
+                ordered,
+                start,
+                items: items
+                    .into_iter()
+                    .map(|item| nest_headings(item, open))
+                    .collect(),
+            },
+            Block::Quote { blocks } => Block::Quote {
+                blocks: nest_headings(blocks, open),
+            },
+            other => other,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn levels(markdown: &str) -> Vec<u8> {
+        fn collect(blocks: &[Block], out: &mut Vec<u8>) {
+            for b in blocks {
+                match b {
+                    Block::Heading { level, .. } => out.push(*level),
+                    Block::List { items, .. } => items.iter().for_each(|i| collect(i, out)),
+                    Block::Quote { blocks } => collect(blocks, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        collect(&section_text(markdown), &mut out);
+        out
+    }
+
+    #[test]
+    fn headings_nest_under_the_section_without_gaps() {
+        assert_eq!(levels("# A\n\n## B\n\n# C"), [3, 4, 3]);
+        // Markdown that starts deep or jumps is closed up.
+        assert_eq!(levels("### A\n\n###### B\n\n#### C\n\n## D"), [3, 4, 4, 3]);
+        assert_eq!(levels("## A\n\n> ### B\n\n- #### C"), [3, 4, 5]);
+        // Never deeper than H6.
+        assert_eq!(
+            levels("# 1\n\n## 2\n\n### 3\n\n#### 4\n\n##### 5"),
+            [3, 4, 5, 6, 6]
+        );
+        assert_eq!(levels("Kein Titel."), Vec::<u8>::new());
     }
 }

@@ -98,7 +98,17 @@ pub fn pdf_words(pdf: &[u8]) -> Result<PdfWords, WordsError> {
 /// [`pdf_words`] of a PDF the caller has read already (re-rendering reads a new PDF once,
 /// for signing and for its words). The content streams are unpacked within the same 64 MiB.
 pub fn document_words(pdf: &Pdf) -> Result<PdfWords, WordsError> {
-    let (pages, words) = content::walk(pdf)?;
+    words_of(pdf, content::Skip::LaterArtifacts)
+}
+
+/// The words of a tagged PDF that are content, every artifact (page 1's too) left out: what
+/// assistive technology reads out. Joined like [`pdf_words`].
+pub fn tagged_words(pdf: &[u8]) -> Result<PdfWords, WordsError> {
+    words_of(&load(pdf)?, content::Skip::AllArtifacts)
+}
+
+fn words_of(pdf: &Pdf, skip: content::Skip) -> Result<PdfWords, WordsError> {
+    let (pages, words) = content::walk(pdf, skip)?;
     Ok(PdfWords {
         pages,
         words: words.finish(),

@@ -14,6 +14,7 @@ mod ecdsa_key;
 mod keys;
 pub mod pdf;
 mod rsa_key;
+mod tagging;
 mod verify;
 mod xmp;
 

@@ -1,7 +1,8 @@
 //! The PDF side of a signature: an incremental update appended to the unchanged original with
 //! the signature dictionary (`/ByteRange`, `/Contents` placeholder), an invisible signature
-//! field with its widget on page 1, the updated page and catalog (`/AcroForm` with
-//! `/SigFlags 3`) and a new cross-reference section in the original's style (table or stream).
+//! field with its widget on page 1 (in a tagged PDF also in the structure tree: `tagging.rs`),
+//! the updated page and catalog (`/AcroForm` with `/SigFlags 3`) and a new cross-reference
+//! section in the original's style (table or stream).
 //! The original is read lazily with hayro-syntax (the last trailer, the catalog, page 1 and
 //! the form); the objects written are lopdf's.
 
@@ -14,7 +15,7 @@ use lopdf::{Dictionary, Object, ObjectId, Writer};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::SignError;
+use super::{SignError, tagging};
 
 /// Width reserved for the three numbers of `/ByteRange` after the leading 0.
 const BYTE_RANGE_SLOT: usize = 36;
@@ -170,7 +171,7 @@ fn last_trailer(pdf: &[u8], offset: usize) -> Option<(bool, Dict<'_>)> {
     is_xref.then_some((true, dict))
 }
 
-fn object_id(id: ObjectIdentifier) -> Option<ObjectId> {
+pub(super) fn object_id(id: ObjectIdentifier) -> Option<ObjectId> {
     Some((
         u32::try_from(id.obj_number).ok()?,
         u16::try_from(id.gen_number).ok()?,
@@ -221,7 +222,7 @@ fn lopdf_object(object: MaybeRef<PdfObject<'_>>, depth: usize) -> Result<Object,
     })
 }
 
-fn lopdf_dict(dict: &Dict<'_>, depth: usize) -> Result<Dictionary, SignError> {
+pub(super) fn lopdf_dict(dict: &Dict<'_>, depth: usize) -> Result<Dictionary, SignError> {
     let mut out = Dictionary::new();
     for (key, value) in dict.entries() {
         out.set(key.to_vec(), lopdf_object(value, depth)?);
@@ -229,7 +230,7 @@ fn lopdf_dict(dict: &Dict<'_>, depth: usize) -> Result<Dictionary, SignError> {
     Ok(out)
 }
 
-fn lopdf_array(array: &Array<'_>, depth: usize) -> Result<Vec<Object>, SignError> {
+pub(super) fn lopdf_array(array: &Array<'_>, depth: usize) -> Result<Vec<Object>, SignError> {
     array.raw_iter().map(|o| lopdf_object(o, depth)).collect()
 }
 
@@ -295,6 +296,12 @@ pub(crate) fn prepare(
         .transpose()?
         .unwrap_or_default();
     let field_name = free_field_name(field_array.as_ref());
+    // A tagged PDF's first signature joins its structure tree (PDF/UA); see tagging.rs.
+    let tag = if has_signature(field_array.as_ref()) {
+        None
+    } else {
+        tagging::tag_widget(xref, &catalog_dict, (widget_id, 0), page_id, &mut next_id)?
+    };
     fields.push(Object::Reference((widget_id, 0)));
     acro_form.set("Fields", Object::Array(fields));
     acro_form.set("SigFlags", Object::Integer(3));
@@ -338,6 +345,12 @@ pub(crate) fn prepare(
     widget.set("Subtype", Object::Name(b"Widget".to_vec()));
     widget.set("FT", Object::Name(b"Sig".to_vec()));
     widget.set("T", Object::string_literal(field_name));
+    widget.set("TU", Object::string_literal(tagging::WIDGET_TEXT));
+    if let Some(tag) = &tag {
+        widget.set("StructParent", Object::Integer(tag.key));
+        // PDF/UA: a page with annotations orders them by its structure.
+        page.set("Tabs", Object::Name(b"S".to_vec()));
+    }
     widget.set("V", Object::Reference((sig_id, 0)));
     // Print + Locked: PDF/A wants printable annotations; an invisible signature has no area.
     widget.set("F", Object::Integer(132));
@@ -363,6 +376,9 @@ pub(crate) fn prepare(
         &Object::Stream(lopdf::Stream::new(form, Vec::new())),
     );
     w.object(page_id, &Object::Dictionary(page));
+    for (id, object) in tag.iter().flat_map(|t| &t.objects) {
+        w.object(*id, object);
+    }
     if let Some((id, array)) = annots_array {
         w.object(id, &Object::Array(array));
     }
@@ -491,6 +507,18 @@ impl UpdateWriter {
         write!(self.out, "startxref\n{xref_at}\n%%EOF\n").expect("writing to a Vec");
         Ok(self.out)
     }
+}
+
+/// Some field of the form is a signature field.
+fn has_signature(fields: Option<&Array<'_>>) -> bool {
+    fields
+        .map(|a| a.iter::<Dict<'_>>().collect::<Vec<_>>())
+        .unwrap_or_default()
+        .iter()
+        .any(|f| {
+            f.get::<hayro_syntax::object::Name<'_>>(b"FT")
+                .is_some_and(|t| &*t == b"Sig")
+        })
 }
 
 /// `Signatur1`, `Signatur2`, …: the first name no existing field has.

@@ -27,8 +27,17 @@ const RUN_GAP_EM: f32 = 0.15;
 /// … on the same baseline (up to this much, in em).
 const BASELINE_EM: f32 = 0.25;
 
+/// Which artifacts (`/Artifact` marked content) are left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Skip {
+    /// From page 2 on: the content check's rule (see [`Walker::in_artifact`]).
+    LaterArtifacts,
+    /// Every artifact: the text assistive technology reads out of a tagged PDF.
+    AllArtifacts,
+}
+
 /// The number of pages of `pdf` and the words on them.
-pub(super) fn walk(pdf: &Pdf) -> Result<(usize, Words), WordsError> {
+pub(super) fn walk(pdf: &Pdf, skip: Skip) -> Result<(usize, Words), WordsError> {
     let pages = pdf.pages();
     if pages.is_empty() {
         return Err(WordsError::Unreadable("it has no pages".into()));
@@ -36,6 +45,7 @@ pub(super) fn walk(pdf: &Pdf) -> Result<(usize, Words), WordsError> {
     let mut walker = Walker {
         fonts: HashMap::new(),
         budget: MAX_CONTENT,
+        skip,
         page: 0,
         marked: Vec::new(),
         last_end: None,
@@ -125,6 +135,7 @@ struct Walker {
     fonts: HashMap<(usize, usize), Rc<Font>>,
     /// Content bytes that may still be unpacked.
     budget: usize,
+    skip: Skip,
     page: usize,
     marked: Vec<Marked>,
     /// Where the last text outside artifacts ended, in user space.
@@ -305,10 +316,15 @@ impl Walker {
         }
     }
 
-    /// Artifacts count on page 1 only: its header names the Drucksachennummer and the date,
-    /// which must not change; the same header repeated on later pages is layout.
+    /// For the content check, artifacts count on page 1 only: its header names the
+    /// Drucksachennummer and the date (in renditions before PDF/UA as an artifact), which must
+    /// not change; the same header repeated on later pages is layout.
     fn in_artifact(&self) -> bool {
-        self.page > 1 && self.marked.iter().any(|m| matches!(m, Marked::Artifact))
+        let skipped = match self.skip {
+            Skip::LaterArtifacts => self.page > 1,
+            Skip::AllArtifacts => true,
+        };
+        skipped && self.marked.iter().any(|m| matches!(m, Marked::Artifact))
     }
 
     /// `Do`: draws a form XObject with its own resources (images and others are skipped).
