@@ -4,6 +4,8 @@
 //! distinct papers on all cores, and peak RSS after 10,000 renders. Set
 //! `DRUCKSACHE_BENCH_EVICT=none` (keep Typst's cache) or `EVERY/MAX_AGE` (e.g. `1/0`) to
 //! compare cache eviction policies; `DRUCKSACHE_BENCH_MANY` changes the 10,000.
+//! `DRUCKSACHE_BENCH_RENDERS=N` only renders the seed paper N times and prints nothing, for
+//! counting instructions with callgrind (the difference of two N, divided, is one warm render).
 
 use std::path::Path;
 use std::time::Instant;
@@ -34,6 +36,13 @@ fn main() {
     renderer.set_eviction(eviction);
     let seed = Paper::load(&root.join("archive/papers/2012/0310-2012.toml")).expect("seed record");
     let options = RenderOptions::default();
+    if let Ok(n) = std::env::var("DRUCKSACHE_BENCH_RENDERS") {
+        let n: usize = n.parse().expect("DRUCKSACHE_BENCH_RENDERS: a number");
+        for _ in 0..n {
+            std::hint::black_box(renderer.render(&seed, &options).unwrap());
+        }
+        return;
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("eviction policy: {eviction:?}; threads: {threads}");
 
