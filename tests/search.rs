@@ -284,6 +284,48 @@ fn reference_lookup_with_and_without_leading_zeros() {
 }
 
 #[test]
+fn a_bare_number_brings_its_supplements_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = archive_docs();
+    docs.extend(Generator::new(3, 120).map(|p| doc(&p)));
+    let index = index_of(dir.path(), docs);
+    for q in ["0310/2012", "310/2012"] {
+        let hits = found(&index, q);
+        let want = ["0310/2012".to_string(), "0310/2012-1".to_string()];
+        assert!(hits.starts_with(&want), "{q}: {hits:?}");
+    }
+    // a supplement's own number finds it first, not its parent
+    assert_eq!(found(&index, "0310/2012-1")[0], "0310/2012-1");
+}
+
+#[test]
+fn filler_words_before_a_number_are_optional() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = archive_docs();
+    docs.extend(Generator::new(3, 120).map(|p| doc(&p)));
+    let index = index_of(dir.path(), docs);
+    for q in [
+        "Drucksache 0310/2012",
+        "Vorlage Nr. 0310/2012",
+        "Vorlage 310/2012",
+        "DS 0310/2012",
+        "Drucksachen-Nr. 0310/2012",
+        "Nr. 0310/2012",
+    ] {
+        let hits = found(&index, q);
+        assert_eq!(
+            hits.first().map(String::as_str),
+            Some("0310/2012"),
+            "{q}: {hits:?}"
+        );
+    }
+    // elsewhere such a word is a word like any other: all words are required (only the
+    // supplement says "Drucksache")
+    assert!(found(&index, "Integrationskonzept").contains(&"0310/2012".into()));
+    assert_eq!(found(&index, "Drucksache Integrationskonzept"), ["0310/2012-1"]);
+}
+
+#[test]
 fn all_words_required_phrase_negation_or_prefix() {
     let dir = tempfile::tempdir().unwrap();
     let index = analyzer_index(dir.path());

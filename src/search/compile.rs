@@ -25,6 +25,11 @@ pub(super) type BoxQuery = Box<dyn tantivy::query::Query>;
 /// 100,000; × 0.05 ≈ 1.2, the smallest level step in the subject is 4).
 const TIE_BREAK: f32 = 0.05;
 
+/// The score of the paper whose number was typed, and of its supplements: above any sum of
+/// word matches (every field at every level: 12.8 × 6 < 100).
+const NUMBER: f32 = 1000.0;
+const SUPPLEMENT: f32 = 500.0;
+
 /// Turns parsed clauses and filters into one tantivy query, and remembers the terms to
 /// highlight.
 pub(super) struct QueryBuilder<'a> {
@@ -74,8 +79,7 @@ impl<'a> QueryBuilder<'a> {
         }
         if let Some(reference) = &filters.reference {
             // `nummer:` also matches supplements; the paper itself comes first.
-            let exact = term(self.fields.number, &normalize_reference(reference));
-            parts.push((Occur::Should, boosted(exact, 50.0)));
+            parts.push((Occur::Should, self.reference(reference)));
         }
         for (filter, fallback) in self.filters(filters) {
             match filter {
@@ -144,8 +148,7 @@ impl<'a> QueryBuilder<'a> {
         }
         let words: BoxQuery = Box::new(BooleanQuery::new(all));
         if looks_like_reference(word) {
-            let number = boosted(term(self.fields.number, &normalize_reference(word)), 50.0);
-            return Some(should(vec![number, words]));
+            return Some(should(vec![self.reference(word), words]));
         }
         Some(words)
     }
@@ -205,12 +208,9 @@ impl<'a> QueryBuilder<'a> {
         if let Some(reference) = &f.reference {
             let n = normalize_reference(reference);
             let exact = term(self.fields.number, &n);
-            let q = match RegexQuery::from_pattern(
-                &format!("{}[/-].*", regex_escape(&n)),
-                self.fields.number,
-            ) {
-                Ok(prefix) => should(vec![exact, Box::new(prefix)]),
-                Err(_) => exact,
+            let q = match supplements(self.fields.number, &n) {
+                Some(supplements) => should(vec![exact, supplements]),
+                None => exact,
             };
             out.push((Some(q), reference.clone()));
         }
@@ -252,6 +252,17 @@ impl<'a> QueryBuilder<'a> {
         out
     }
 
+    /// The paper numbered `reference` (scored [`NUMBER`]) and its supplements
+    /// ([`SUPPLEMENT`]): above every match in the text, the paper itself first.
+    fn reference(&self, reference: &str) -> BoxQuery {
+        let n = normalize_reference(reference);
+        let exact: BoxQuery = Box::new(ConstScoreQuery::new(term(self.fields.number, &n), NUMBER));
+        match supplements(self.fields.number, &n) {
+            Some(s) => should(vec![exact, Box::new(ConstScoreQuery::new(s, SUPPLEMENT))]),
+            None => exact,
+        }
+    }
+
     /// All words of `value` in one text field (exact or stemmed; compound parts do not
     /// count, so `gremium:Rat` does not match "Integrationsrat").
     fn words_in(&mut self, field: TextField, value: &str) -> Option<BoxQuery> {
@@ -275,6 +286,15 @@ impl<'a> QueryBuilder<'a> {
             .collect();
         Some(Box::new(BooleanQuery::new(all)))
     }
+}
+
+/// The supplements (Ergänzungen) of the normalised number `n`: the numbers that continue it
+/// after a `/` or `-` ("310/2012-1" for "310/2012").
+fn supplements(field: tantivy::schema::Field, n: &str) -> Option<BoxQuery> {
+    let pattern = format!("{}[/-].*", regex_escape(n));
+    RegexQuery::from_pattern(&pattern, field)
+        .ok()
+        .map(|q| Box::new(q) as BoxQuery)
 }
 
 /// Terms of `field` that begin with `prefix`: a range of the term dictionary (no automaton

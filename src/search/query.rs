@@ -3,10 +3,29 @@
 //!
 //! Parsing never fails: what is not understood is read as plain words (an unclosed quote
 //! closes at the end, an unknown `key:` is a word, `jahr:abc` searches for "jahr abc").
+//! Words that only announce a number ("Drucksache", "Vorlage Nr.") are dropped before it.
 
 use serde::Serialize;
 
+use super::schema::looks_like_reference;
 use crate::model::Date;
+
+/// Words that announce a Drucksachennummer ("Drucksache 0310/2012", "Vorlage Nr. 0310/2012",
+/// "DS 0310/2012"): right before a number they are not required in the text. Compared in
+/// lower case, without a final dot.
+const NUMBER_FILLERS: [&str; 11] = [
+    "drucksache",
+    "drucksachen",
+    "drucksachennummer",
+    "drucksachen-nr",
+    "ds",
+    "vorlage",
+    "vorlagen",
+    "vorlagennummer",
+    "vorlagen-nr",
+    "nr",
+    "nummer",
+];
 
 /// How results are ordered (Sortierung).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -308,7 +327,39 @@ pub fn parse(text: &str) -> Parsed {
             }
         }
     }
+    drop_number_fillers(&mut parsed.clauses);
     parsed
+}
+
+/// Removes each run of [`NUMBER_FILLERS`] that stands right before a word that looks like a
+/// Drucksachennummer (each of them a required word of its own, not part of an OR).
+fn drop_number_fillers(clauses: &mut Vec<Clause>) {
+    let is_filler = |c: &Clause| match c {
+        Clause::Any(items) => match items.as_slice() {
+            [Item::Word(w)] => {
+                let w = w.strip_suffix('.').unwrap_or(w).to_lowercase();
+                NUMBER_FILLERS.contains(&w.as_str())
+            }
+            _ => false,
+        },
+        Clause::Not(_) => false,
+    };
+    let is_number = |c: &Clause| matches!(c, Clause::Any(items) if matches!(items.as_slice(), [Item::Word(w)] if looks_like_reference(w)));
+    let mut keep = vec![true; clauses.len()];
+    let mut run_start = None;
+    for (i, clause) in clauses.iter().enumerate() {
+        if is_filler(clause) {
+            run_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = run_start.take()
+            && is_number(clause)
+        {
+            keep[start..i].fill(false);
+        }
+    }
+    let mut keep = keep.into_iter();
+    clauses.retain(|_| keep.next().unwrap_or(true));
 }
 
 fn item_of(piece: &Piece) -> Option<Item> {
@@ -494,6 +545,39 @@ mod tests {
         let p = parse(r#"gremium:"Rat der Stadt Hagen" jahr:2012..2013"#);
         assert_eq!(p.filters.body.as_deref(), Some("Rat der Stadt Hagen"));
         assert_eq!(p.filters.years, Some((2012, 2013)));
+    }
+
+    #[test]
+    fn words_that_announce_a_number_are_dropped_before_it() {
+        let number = parse("0310/2012").clauses;
+        for q in [
+            "Drucksache 0310/2012",
+            "Vorlage Nr. 0310/2012",
+            "DS 0310/2012",
+            "ds. 0310/2012",
+            "Drucksachen-Nr. 0310/2012",
+        ] {
+            assert_eq!(parse(q).clauses, number, "{q}");
+        }
+        // only right before a number, and not as part of an OR or negated
+        assert_eq!(
+            parse("Vorlage Haushalt").clauses,
+            [word("Vorlage"), word("Haushalt")]
+        );
+        assert_eq!(
+            parse("0310/2012 Drucksache").clauses,
+            [word("0310/2012"), word("Drucksache")]
+        );
+        assert_eq!(
+            parse("Vorlage OR Drucksache 0310/2012").clauses.len(),
+            2,
+            "an OR group stays whole"
+        );
+        assert_eq!(parse("-Vorlage 0310/2012").clauses.len(), 2);
+        assert_eq!(
+            parse("Sport Vorlage 0310/2012").clauses,
+            [word("Sport"), word("0310/2012")]
+        );
     }
 
     #[test]
