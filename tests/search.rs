@@ -322,7 +322,10 @@ fn filler_words_before_a_number_are_optional() {
     // elsewhere such a word is a word like any other: all words are required (only the
     // supplement says "Drucksache")
     assert!(found(&index, "Integrationskonzept").contains(&"0310/2012".into()));
-    assert_eq!(found(&index, "Drucksache Integrationskonzept"), ["0310/2012-1"]);
+    assert_eq!(
+        found(&index, "Drucksache Integrationskonzept"),
+        ["0310/2012-1"]
+    );
 }
 
 #[test]
@@ -463,6 +466,53 @@ fn sort_by_date_and_pagination() {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 12, "pages do not overlap");
+}
+
+#[test]
+fn function_words_weigh_little_and_are_never_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = [
+        paper(
+            "2001/2024",
+            "2024-01-10",
+            "51",
+            "Sporthalle Emst",
+            "Das Dach wird für den Schulsport saniert.",
+        ),
+        // "für" in the subject and the summary, the Sporthalle only in the summary
+        paper(
+            "2002/2024",
+            "2024-01-11",
+            "51",
+            "Zuschuss für Vereine",
+            "Mittel für Vereine, auch für die Sporthalle.",
+        ),
+        paper(
+            "2003/2024",
+            "2024-01-12",
+            "20",
+            "Antrag zur Genehmigung des Haushalts",
+            "Der Haushalt wird zur Genehmigung vorgelegt.",
+        ),
+    ];
+    let index = index_of(dir.path(), docs.iter().map(doc).collect());
+    // the paper about the Sporthalle, not the one with the most "für"
+    assert_eq!(found(&index, "Sporthalle für"), ["2001/2024", "2002/2024"]);
+    // a phrase still needs its function words, but only the others are marked
+    let r = search(&index, "\"zur Genehmigung\"");
+    assert_eq!(refs(&r), ["2003/2024"]);
+    let marked = r.hits[0].snippet.as_ref().unwrap().marked("[", "]");
+    assert!(marked.contains("[Genehmigung]"), "{marked}");
+    assert!(!marked.contains("[zur]"), "{marked}");
+    let marked = search(&index, "Sporthalle für").hits[0]
+        .snippet
+        .as_ref()
+        .unwrap()
+        .marked("[", "]");
+    assert!(
+        marked.contains("[Sporthalle]") && !marked.contains("[für]"),
+        "{marked}"
+    );
 }
 
 #[test]

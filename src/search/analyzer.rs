@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager,
+    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager,
 };
 
 use super::compound::Dictionary;
@@ -73,6 +73,17 @@ pub fn parts(keep_original: bool) -> TextAnalyzer {
         })
         .filter(Stemmer::new(Language::German))
         .build()
+}
+
+/// The words of a text that are not function words (Snowball's German stop word list as
+/// tantivy ships it: "für", "zur", "der", "und" …), lower-cased, not folded. Function words
+/// are indexed like any word; queries weigh them little and snippets never mark them.
+pub fn content_words() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser);
+    match StopWordFilter::new(Language::German) {
+        Some(stop_words) => builder.filter(stop_words).build(),
+        None => builder.build(),
+    }
 }
 
 /// Folds one word as the analyzers do (lower-case, umlauts, ß, digraphs). For tests and for
@@ -317,6 +328,16 @@ mod tests {
         assert_eq!(fold("Steuer"), "steuer");
         // but a real umlaut after a consonant is folded
         assert_eq!(fold("Gebuehr Gebühr"), "gebuhr gebuhr");
+    }
+
+    #[test]
+    fn content_words_leave_out_function_words() {
+        let mut content = content_words();
+        assert_eq!(
+            tokens(&mut content, "Antrag für die Sporthalle zur Genehmigung"),
+            ["antrag", "sporthalle", "genehmigung"]
+        );
+        assert!(tokens(&mut content, "Für").is_empty());
     }
 
     #[test]

@@ -30,13 +30,18 @@ const TIE_BREAK: f32 = 0.05;
 const NUMBER: f32 = 1000.0;
 const SUPPLEMENT: f32 = 500.0;
 
+/// The weight of a function word ("für", "der") outside a phrase, against other words' 1.
+const FUNCTION_WORD: f32 = 0.1;
+
 /// Turns parsed clauses and filters into one tantivy query, and remembers the terms to
 /// highlight.
 pub(super) struct QueryBuilder<'a> {
     fields: &'a Fields,
     exact: TextAnalyzer,
     stem: TextAnalyzer,
-    /// Stemmed forms of the positive words: what snippets highlight.
+    /// What is left of a text without its function words.
+    content: TextAnalyzer,
+    /// Stemmed forms of the positive words but function words: what snippets highlight.
     pub(super) highlight_terms: Vec<String>,
 }
 
@@ -46,6 +51,7 @@ impl<'a> QueryBuilder<'a> {
             fields,
             exact: analyzer::exact(),
             stem: analyzer::stem(),
+            content: analyzer::content_words(),
             highlight_terms: Vec::new(),
         }
     }
@@ -118,8 +124,10 @@ impl<'a> QueryBuilder<'a> {
         if exact.is_empty() || exact.len() != stems.len() {
             return None;
         }
+        let content = tokens(&mut self.content, word);
         if highlight {
-            self.highlight_terms.extend(stems.iter().cloned());
+            self.highlight_terms
+                .extend(tokens(&mut self.stem, &content.join(" ")));
         }
         let mut all: Vec<(Occur, BoxQuery)> = Vec::new();
         for (token, stemmed) in exact.iter().zip(&stems) {
@@ -146,7 +154,10 @@ impl<'a> QueryBuilder<'a> {
             }
             all.push((Occur::Must, should(any)));
         }
-        let words: BoxQuery = Box::new(BooleanQuery::new(all));
+        let mut words: BoxQuery = Box::new(BooleanQuery::new(all));
+        if content.is_empty() {
+            words = boosted(words, FUNCTION_WORD);
+        }
         if looks_like_reference(word) {
             return Some(should(vec![self.reference(word), words]));
         }
@@ -160,7 +171,9 @@ impl<'a> QueryBuilder<'a> {
             return None;
         }
         if highlight {
-            self.highlight_terms.extend(tokens(&mut self.stem, phrase));
+            let content = tokens(&mut self.content, phrase).join(" ");
+            self.highlight_terms
+                .extend(tokens(&mut self.stem, &content));
         }
         let mut any: Vec<BoxQuery> = Vec::new();
         for field in TextField::ALL {
