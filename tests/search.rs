@@ -469,6 +469,51 @@ fn sort_by_date_and_pagination() {
 }
 
 #[test]
+fn shortened_compounds_are_indexed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = [
+        paper(
+            "3001/2024",
+            "2024-02-01",
+            "51",
+            "Bericht an den Sport- und Freizeitausschuss",
+            "Der Bau- und Planungsausschuss berät mit.",
+        ),
+        paper(
+            "3002/2024",
+            "2024-02-02",
+            "61",
+            "Stadtentwicklung, -planung und -gestaltung",
+            "Vorlage für den Haupt-, Finanz- und Personalausschuss.",
+        ),
+        paper(
+            "3003/2024",
+            "2024-02-03",
+            "20",
+            "Bericht zum Freizeitausschuss",
+            "Ohne Strich.",
+        ),
+    ];
+    let index = index_of(dir.path(), docs.iter().map(doc).collect());
+    for (q, want) in [
+        ("Sportausschuss", "3001/2024"),
+        ("Bauausschuss", "3001/2024"),
+        ("Stadtplanung", "3002/2024"),
+        ("Stadtgestaltung", "3002/2024"),
+        ("Hauptausschuss", "3002/2024"),
+        ("Finanzausschuss", "3002/2024"),
+    ] {
+        assert_eq!(found(&index, q), [want], "{q}");
+    }
+    // the written compounds are found as before; a hyphen inside a word shortens nothing
+    let mut freizeit = found(&index, "Freizeitausschuss");
+    freizeit.sort();
+    assert_eq!(freizeit, ["3001/2024", "3003/2024"]);
+    assert_eq!(found(&index, "Personalausschuss"), ["3002/2024"]);
+    assert!(found(&index, "Sportplanungsausschuss").is_empty());
+}
+
+#[test]
 fn function_words_weigh_little_and_are_never_marked() {
     let dir = tempfile::tempdir().unwrap();
     let docs = [

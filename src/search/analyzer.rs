@@ -184,7 +184,9 @@ impl<S: TokenStream> TokenStream for GermanDigraphsStream<S> {
 }
 
 /// Token filter that replaces each compound by its pieces ([`Dictionary::pieces`]) and drops
-/// words that are not compounds; with `keep_original` the word itself stays too.
+/// words that are not compounds; with `keep_original` the word itself stays too. A shortened
+/// compound (Ergänzungsstrich, [`Ellipsis`]) adds the whole compound it stands for and its
+/// pieces, at the place of the word that completes it.
 #[derive(Clone)]
 pub struct CompoundParts {
     dict: Arc<Dictionary>,
@@ -241,6 +243,8 @@ impl<T: Tokenizer> Tokenizer for CompoundPartsFilter<T> {
             dict: &self.dict,
             keep_original: self.keep_original,
             inner: self.inner.token_stream(text),
+            text,
+            ellipsis: Ellipsis::default(),
             cache: &mut self.cache,
             pending: &mut self.pending,
         }
@@ -251,9 +255,81 @@ pub struct CompoundPartsStream<'a, S> {
     dict: &'a Dictionary,
     keep_original: bool,
     inner: S,
+    /// The text being analysed: what stands around each token (hyphens).
+    text: &'a str,
+    ellipsis: Ellipsis,
     cache: &'a mut HashMap<String, Arc<[String]>>,
     /// Tokens still to emit, in reverse order.
     pending: &'a mut Vec<Token>,
+}
+
+/// Words that join the members of a shortened compound ("Bau- und Planungsausschuss").
+const CONJUNCTIONS: [&str; 4] = ["und", "oder", "sowie", "bzw"];
+
+/// Shortened compounds (Ergänzungsstrich) in one text, word by word: modifiers with a
+/// trailing hyphen take the head of the compound that ends their list ("Sport- und
+/// Freizeitausschuss" → sportausschuss; "Haupt-, Finanz- und Personalausschuss" →
+/// hauptausschuss, finanzausschuss), heads with a leading hyphen take the first part of the
+/// compound before them ("Stadtentwicklung, -planung und -gestaltung" → stadtplanung,
+/// stadtgestaltung). Only compounds of known words come out ([`Dictionary`]).
+#[derive(Default)]
+struct Ellipsis {
+    /// Modifiers written with a trailing hyphen, waiting for the compound that ends the list.
+    modifiers: Vec<String>,
+    /// The last word written whole, for heads written with a leading hyphen.
+    previous: Option<String>,
+}
+
+impl Ellipsis {
+    /// The compounds `word` completes; `before` and `after` are the text around it.
+    fn see(&mut self, dict: &Dictionary, word: &str, before: &str, after: &str) -> Vec<String> {
+        if !word.bytes().all(|b| b.is_ascii_lowercase()) {
+            *self = Ellipsis::default();
+            return Vec::new();
+        }
+        if CONJUNCTIONS.contains(&word) {
+            return Vec::new();
+        }
+        if hyphen_then_gap(after) {
+            self.modifiers.push(word.to_string());
+            return Vec::new();
+        }
+        if gap_then_hyphen(before) {
+            return self
+                .previous
+                .as_deref()
+                .and_then(|previous| dict.complete_head(previous, word))
+                .into_iter()
+                .collect();
+        }
+        let completed = match self.modifiers.is_empty() {
+            true => Vec::new(),
+            false => dict.complete_modifiers(&self.modifiers, word),
+        };
+        self.modifiers.clear();
+        self.previous = Some(word.to_string());
+        completed
+    }
+}
+
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}')
+}
+
+/// `after` a word: a hyphen, then a space, a comma or the end ("Sport- und").
+fn hyphen_then_gap(after: &str) -> bool {
+    let mut chars = after.chars();
+    chars.next().is_some_and(is_hyphen)
+        && chars.next().is_none_or(|c| c.is_whitespace() || c == ',')
+}
+
+/// `before` a word: a space, a comma or the start, then a hyphen (", -planung").
+fn gap_then_hyphen(before: &str) -> bool {
+    let mut chars = before.chars().rev();
+    chars.next().is_some_and(is_hyphen)
+        && chars
+            .next()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, ',' | '('))
 }
 
 impl<S: TokenStream> TokenStream for CompoundPartsStream<'_, S> {
@@ -277,6 +353,20 @@ impl<S: TokenStream> TokenStream for CompoundPartsStream<'_, S> {
                     p
                 }
             };
+            let before = self.text.get(..token.offset_from).unwrap_or_default();
+            let after = self.text.get(token.offset_to..).unwrap_or_default();
+            for compound in self.ellipsis.see(self.dict, &token.text, before, after) {
+                for piece in self.dict.pieces(&compound).into_iter().rev() {
+                    self.pending.push(Token {
+                        text: piece.to_string(),
+                        ..token.clone()
+                    });
+                }
+                self.pending.push(Token {
+                    text: compound,
+                    ..token.clone()
+                });
+            }
             for piece in pieces.iter().rev() {
                 self.pending.push(Token {
                     text: piece.clone(),
@@ -375,6 +465,38 @@ mod tests {
             plan.contains(&tokens(&mut st, "Haushaltsplan")[0]),
             "{plan:?}"
         );
+    }
+
+    #[test]
+    fn shortened_compounds_add_the_compounds_they_stand_for() {
+        let mut p = parts(false);
+        let mut st = stem();
+        let has = |tokens: &[String], word: &str, st: &mut TextAnalyzer| {
+            tokens.contains(&super::tokens(st, word)[0])
+        };
+        let list = tokens(&mut p, "Sport-, Kultur- und Freizeitausschuss");
+        for word in ["Sportausschuss", "Kulturausschuss", "Freizeit", "Ausschuss"] {
+            assert!(has(&list, word, &mut st), "{word}: {list:?}");
+        }
+        let heads = tokens(&mut p, "Stadtentwicklung, -planung und -gestaltung");
+        for word in ["Stadtplanung", "Stadtgestaltung", "Entwicklung"] {
+            assert!(has(&heads, word, &mut st), "{word}: {heads:?}");
+        }
+        // a hyphen inside a word, a dash between words, a line-break hyphen or a number:
+        // nothing is added
+        for text in [
+            "Sport-Freizeitausschuss",
+            "Sport - Freizeitausschuss",
+            "Verwal- tung",
+            "2018- und 2019-Ausschuss",
+        ] {
+            let t = tokens(&mut p, text);
+            assert!(!has(&t, "Sportausschuss", &mut st), "{text}: {t:?}");
+            assert!(t.iter().all(|w| w != "verwaltung"), "{text}: {t:?}");
+        }
+        // nothing that is not a compound of known words
+        let junk = tokens(&mut p, "Xqz- und Freizeitausschuss");
+        assert!(junk.iter().all(|w| !w.starts_with("xqz")), "{junk:?}");
     }
 
     #[test]

@@ -149,6 +149,36 @@ impl Dictionary {
             .any(|stem| stem.len() >= MIN_PART && self.contains(stem))
     }
 
+    /// The first part of a compound's split (the split with the fewest parts and the
+    /// longest head), with its linking s ("freizeitausschuss" → "freizeit",
+    /// "planungsausschuss" → "planungs"), or `None` when `word` is not a compound.
+    pub fn first_constituent<'a>(&self, word: &'a str) -> Option<&'a str> {
+        Some(&word[..self.split(word)?[0].1])
+    }
+
+    /// The compounds a shortened one stands for (Ergänzungsstrich): each modifier written
+    /// with a trailing hyphen takes what follows the first constituent of `word` ("sport" and
+    /// "freizeitausschuss" → "sportausschuss"). Only compounds of known words are returned.
+    pub fn complete_modifiers(&self, modifiers: &[String], word: &str) -> Vec<String> {
+        let Some(first) = self.first_constituent(word) else {
+            return Vec::new();
+        };
+        let rest = &word[first.len()..];
+        modifiers
+            .iter()
+            .map(|m| format!("{m}{rest}"))
+            .filter(|c| self.split(c).is_some())
+            .collect()
+    }
+
+    /// The compound a head written with a leading hyphen stands for: the first constituent
+    /// of the compound before it, then the head ("stadtentwicklung" and "planung" →
+    /// "stadtplanung"), if that is a compound of known words.
+    pub fn complete_head(&self, previous: &str, head: &str) -> Option<String> {
+        let compound = format!("{}{head}", self.first_constituent(previous)?);
+        self.split(&compound).map(|_| compound)
+    }
+
     /// What a compound contributes to the index: its parts, each run of neighbouring parts
     /// shorter than the whole word, and the same for every part that is itself a compound
     /// ("doppelhaushaltsplan" → doppel, haushaltsplan, haushalts, plan). Empty when the
@@ -229,6 +259,36 @@ mod tests {
             assert!(pieces.contains(&want), "{want} not in {pieces:?}");
         }
         assert!(!pieces.contains(&"doppelhaushaltsplan"));
+    }
+
+    #[test]
+    fn shortened_compounds_are_completed_from_known_words() {
+        let dict = Dictionary::german();
+        assert_eq!(
+            dict.first_constituent("freizeitausschuss"),
+            Some("freizeit")
+        );
+        assert_eq!(
+            dict.first_constituent("planungsausschuss"),
+            Some("planungs")
+        );
+        assert_eq!(dict.first_constituent("ausschuss"), None);
+        let modifiers = ["sport".to_string(), "kultur".to_string()];
+        assert_eq!(
+            dict.complete_modifiers(&modifiers, "freizeitausschuss"),
+            ["sportausschuss", "kulturausschuss"]
+        );
+        // no compound to take the head from, or a result that is no compound of words
+        assert!(dict.complete_modifiers(&modifiers, "ausschuss").is_empty());
+        assert!(
+            dict.complete_modifiers(&["xqz".to_string()], "freizeitausschuss")
+                .is_empty()
+        );
+        assert_eq!(
+            dict.complete_head("stadtentwicklung", "planung").as_deref(),
+            Some("stadtplanung")
+        );
+        assert_eq!(dict.complete_head("planung", "gestaltung"), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::model::Date;
 
 /// Bump on any change to the schema or the analyzers: an index with another version is
 /// deleted and rebuilt from the archive.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// A text part of the paper, searched at three levels (exact, stem, compound parts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
