@@ -244,7 +244,8 @@ impl<T: Tokenizer> Tokenizer for CompoundPartsFilter<T> {
             keep_original: self.keep_original,
             inner: self.inner.token_stream(text),
             text,
-            ellipsis: Ellipsis::default(),
+            // Only a text with a hyphen can hold a shortened compound.
+            ellipsis: text.contains(['-', '\u{2010}']).then(Ellipsis::default),
             cache: &mut self.cache,
             pending: &mut self.pending,
         }
@@ -257,7 +258,7 @@ pub struct CompoundPartsStream<'a, S> {
     inner: S,
     /// The text being analysed: what stands around each token (hyphens).
     text: &'a str,
-    ellipsis: Ellipsis,
+    ellipsis: Option<Ellipsis>,
     cache: &'a mut HashMap<String, Arc<[String]>>,
     /// Tokens still to emit, in reverse order.
     pending: &'a mut Vec<Token>,
@@ -276,38 +277,73 @@ const CONJUNCTIONS: [&str; 4] = ["und", "oder", "sowie", "bzw"];
 struct Ellipsis {
     /// Modifiers written with a trailing hyphen, waiting for the compound that ends the list.
     modifiers: Vec<String>,
-    /// The last word written whole, for heads written with a leading hyphen.
-    previous: Option<String>,
+    /// The last word written whole (empty: none), for heads written with a leading hyphen;
+    /// one buffer reused for every word.
+    previous: String,
+}
+
+/// What a word completes, found by [`Ellipsis::see`].
+enum Shortened {
+    /// Modifiers with a trailing hyphen, and the compound that ends their list.
+    Modifiers(Vec<String>, String),
+    /// The compound before a head with a leading hyphen, and the head.
+    Head(String, String),
+}
+
+impl Shortened {
+    /// The key of its tokens in the split cache: has a space, so it is no token's text.
+    fn key(&self) -> String {
+        match self {
+            Shortened::Modifiers(modifiers, word) => format!("{} {word}", modifiers.join(" ")),
+            Shortened::Head(previous, head) => format!("-{previous} {head}"),
+        }
+    }
+
+    /// The tokens it adds: each compound it stands for, then the compound's pieces.
+    fn tokens(&self, dict: &Dictionary) -> Vec<String> {
+        let compounds = match self {
+            Shortened::Modifiers(modifiers, word) => dict.complete_modifiers(modifiers, word),
+            Shortened::Head(previous, head) => {
+                dict.complete_head(previous, head).into_iter().collect()
+            }
+        };
+        let mut tokens = Vec::new();
+        for compound in compounds {
+            let pieces: Vec<String> = dict
+                .pieces(&compound)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            tokens.push(compound);
+            tokens.extend(pieces);
+        }
+        tokens
+    }
 }
 
 impl Ellipsis {
-    /// The compounds `word` completes; `before` and `after` are the text around it.
-    fn see(&mut self, dict: &Dictionary, word: &str, before: &str, after: &str) -> Vec<String> {
+    /// What `word` completes, if anything; `before` and `after` are the text around it.
+    fn see(&mut self, word: &str, before: &str, after: &str) -> Option<Shortened> {
         if !word.bytes().all(|b| b.is_ascii_lowercase()) {
-            *self = Ellipsis::default();
-            return Vec::new();
+            self.modifiers.clear();
+            self.previous.clear();
+            return None;
         }
         if CONJUNCTIONS.contains(&word) {
-            return Vec::new();
+            return None;
         }
         if hyphen_then_gap(after) {
             self.modifiers.push(word.to_string());
-            return Vec::new();
+            return None;
         }
         if gap_then_hyphen(before) {
-            return self
-                .previous
-                .as_deref()
-                .and_then(|previous| dict.complete_head(previous, word))
-                .into_iter()
-                .collect();
+            return (!self.previous.is_empty())
+                .then(|| Shortened::Head(self.previous.clone(), word.to_string()));
         }
-        let completed = match self.modifiers.is_empty() {
-            true => Vec::new(),
-            false => dict.complete_modifiers(&self.modifiers, word),
-        };
-        self.modifiers.clear();
-        self.previous = Some(word.to_string());
+        let completed = (!self.modifiers.is_empty())
+            .then(|| Shortened::Modifiers(std::mem::take(&mut self.modifiers), word.to_string()));
+        self.previous.clear();
+        self.previous.push_str(word);
         completed
     }
 }
@@ -353,19 +389,27 @@ impl<S: TokenStream> TokenStream for CompoundPartsStream<'_, S> {
                     p
                 }
             };
-            let before = self.text.get(..token.offset_from).unwrap_or_default();
-            let after = self.text.get(token.offset_to..).unwrap_or_default();
-            for compound in self.ellipsis.see(self.dict, &token.text, before, after) {
-                for piece in self.dict.pieces(&compound).into_iter().rev() {
+            let shortened = self.ellipsis.as_mut().and_then(|ellipsis| {
+                let before = self.text.get(..token.offset_from).unwrap_or_default();
+                let after = self.text.get(token.offset_to..).unwrap_or_default();
+                ellipsis.see(&token.text, before, after)
+            });
+            if let Some(shortened) = shortened {
+                let key = shortened.key();
+                let completed = match self.cache.get(&key) {
+                    Some(tokens) => tokens.clone(),
+                    None => {
+                        let tokens: Arc<[String]> = shortened.tokens(self.dict).into();
+                        self.cache.insert(key, tokens.clone());
+                        tokens
+                    }
+                };
+                for text in completed.iter().rev() {
                     self.pending.push(Token {
-                        text: piece.to_string(),
+                        text: text.clone(),
                         ..token.clone()
                     });
                 }
-                self.pending.push(Token {
-                    text: compound,
-                    ..token.clone()
-                });
             }
             for piece in pieces.iter().rev() {
                 self.pending.push(Token {
