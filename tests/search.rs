@@ -505,6 +505,19 @@ fn shortened_compounds_are_indexed_whole() {
     ] {
         assert_eq!(found(&index, q), [want], "{q}");
     }
+    // the snippet marks the word that completes the shortened compound
+    for (q, marked) in [
+        ("Sportausschuss", "[Freizeitausschuss]"),
+        ("Finanzausschuss", "[Personalausschuss]"),
+        ("Stadtgestaltung", "-[gestaltung]"),
+    ] {
+        let r = search(&index, q);
+        let snippet = r.hits[0].snippet.as_ref().map(|s| s.marked("[", "]"));
+        assert!(
+            snippet.as_ref().is_some_and(|s| s.contains(marked)),
+            "{q}: {snippet:?}"
+        );
+    }
     // the written compounds are found as before; a hyphen inside a word shortens nothing
     let mut freizeit = found(&index, "Freizeitausschuss");
     freizeit.sort();

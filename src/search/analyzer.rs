@@ -353,14 +353,14 @@ fn is_hyphen(c: char) -> bool {
 }
 
 /// `after` a word: a hyphen, then a space, a comma or the end ("Sport- und").
-fn hyphen_then_gap(after: &str) -> bool {
+pub(super) fn hyphen_then_gap(after: &str) -> bool {
     let mut chars = after.chars();
     chars.next().is_some_and(is_hyphen)
         && chars.next().is_none_or(|c| c.is_whitespace() || c == ',')
 }
 
 /// `before` a word: a space, a comma or the start, then a hyphen (", -planung").
-fn gap_then_hyphen(before: &str) -> bool {
+pub(super) fn gap_then_hyphen(before: &str) -> bool {
     let mut chars = before.chars().rev();
     chars.next().is_some_and(is_hyphen)
         && chars

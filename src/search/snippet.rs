@@ -71,6 +71,10 @@ const SNIPPET_FIELDS: [TextField; 9] = [
 /// Context kept before the first matching word, in bytes.
 const SNIPPET_LEAD: usize = 60;
 
+/// How far after a modifier with a trailing hyphen the compound that ends its list is looked
+/// for, in bytes ("Haupt-, Finanz- und Personalausschuss").
+const SHORTENED_REACH: usize = 120;
+
 impl Highlighter {
     pub(super) fn new(terms: &[String]) -> Highlighter {
         let terms: BTreeMap<String, f32> = terms.iter().map(|t| (t.clone(), 1.0)).collect();
@@ -116,16 +120,24 @@ impl Highlighter {
 
     /// The byte offset of the first word of `text` that one of the terms marks. Every form
     /// the highlighter makes of a word (its stem, a compound part's stem) is a piece of the
-    /// folded word, so only words whose folded form contains a term are analysed fully.
+    /// folded word, so only words whose folded form contains a term are analysed fully. A
+    /// shortened compound ("Sport- und Freizeitausschuss" for sportausschuss) is a piece of
+    /// the term instead: such a word next to its hyphen is analysed with the words around it.
     fn first_match(&mut self, text: &str) -> Option<usize> {
         let mut words = self.exact.token_stream(text);
         while let Some(word) = words.next() {
-            if !self.terms.keys().any(|t| word.text.contains(t.as_str())) {
+            let (from, to) = (word.offset_from, word.offset_to);
+            let range = if self.terms.keys().any(|t| word.text.contains(t.as_str())) {
+                from..to
+            } else if (analyzer::hyphen_then_gap(&text[to..])
+                || analyzer::gap_then_hyphen(&text[..from]))
+                && self.terms.keys().any(|t| t.contains(stem_part(&word.text)))
+            {
+                window_start(text, from)..text.floor_char_boundary(to + SHORTENED_REACH)
+            } else {
                 continue;
-            }
-            let mut forms = self
-                .forms
-                .token_stream(&text[word.offset_from..word.offset_to]);
+            };
+            let mut forms = self.forms.token_stream(&text[range]);
             while let Some(form) = forms.next() {
                 if self.terms.contains_key(&form.text) {
                     return Some(word.offset_from);
@@ -134,6 +146,13 @@ impl Highlighter {
         }
         None
     }
+}
+
+/// What of a folded word its stem surely keeps: all but its last four letters, at least
+/// three ("gestaltung" → "gestal", in the stem "stadtgestalt").
+fn stem_part(word: &str) -> &str {
+    let keep = word.len().saturating_sub(4).max(3).min(word.len());
+    &word[..word.floor_char_boundary(keep)]
 }
 
 /// Where a snippet's text begins: up to [`SNIPPET_LEAD`] bytes before `first`, at the start
