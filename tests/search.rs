@@ -716,6 +716,30 @@ fn outdated_or_foreign_index_directories() {
 /// The leak test: a non-public paper with unique words is invisible through every public
 /// query path: hits, totals, facets, snippets, suggestions, filters, the CLI.
 #[test]
+fn a_write_waits_briefly_for_the_index_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = index_of(dir.path(), archive_docs());
+    // Another writer holds the lock for a moment (as a child process started while a writer
+    // was open does, until it has started its program: it shares the locked file).
+    let other = tantivy::Index::open_in_dir(dir.path().join("index")).unwrap();
+    let writer: tantivy::IndexWriter = other.writer(15_000_000).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(writer);
+    });
+    let p = paper(
+        "4001/2024",
+        "2024-03-01",
+        "20",
+        "Wartehäuschen am Markt",
+        "Neu.",
+    );
+    assert_eq!(index.add(&doc(&p)).unwrap(), Added::Indexed);
+    release.join().unwrap();
+    assert_eq!(found(&index, "Wartehäuschen"), ["4001/2024"]);
+}
+
+#[test]
 fn non_public_papers_never_leak() {
     let dir = tempfile::tempdir().unwrap();
     let mut secret = paper(

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use tantivy::directory::error::LockError;
 use tantivy::schema::{Facet, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -25,6 +26,12 @@ const WRITER_MEMORY: usize = 200_000_000;
 /// term table by the budget, so a rebuild-sized writer made every small commit pay for
 /// tens of megabytes.
 const SMALL_WRITER_MEMORY: usize = 15_000_000; // tantivy's minimum per thread
+
+/// How long a write waits for the index's writer lock, which tantivy takes without waiting.
+/// Writers are one at a time already (the archive's lock); what holds it for a moment is a
+/// child process started while a writer was open: until it runs its program it shares the
+/// locked file.
+const WRITER_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The public search index. Share one per process (it is `Send + Sync`); searching reuses
 /// its reader, indexing takes its writer lock (one writer per index across processes).
@@ -205,11 +212,18 @@ impl SearchIndex {
             } else {
                 (1, SMALL_WRITER_MEMORY)
             };
-            *guard = Some(
-                self.index
-                    .writer_with_num_threads(threads, memory)
-                    .map_err(tantivy_error(&self.dir))?,
-            );
+            let start = std::time::Instant::now();
+            let writer = loop {
+                match self.index.writer_with_num_threads(threads, memory) {
+                    Err(tantivy::TantivyError::LockFailure(LockError::LockBusy, _))
+                        if start.elapsed() < WRITER_LOCK_WAIT =>
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    result => break result.map_err(tantivy_error(&self.dir))?,
+                }
+            };
+            *guard = Some(writer);
         }
         let result = f(guard.as_mut().expect("writer was just created"));
         result.map_err(tantivy_error(&self.dir))
