@@ -95,6 +95,14 @@ fn found(index: &SearchIndex, text: &str) -> Vec<String> {
         .collect()
 }
 
+/// An index of the archive's records (0310/2012 and its supplement among them) plus 120
+/// generated papers, for the number look-ups.
+fn numbered_index(dir: &Path) -> SearchIndex {
+    let mut docs = archive_docs();
+    docs.extend(Generator::new(3, 120).map(|p| doc(&p)));
+    index_of(dir, docs)
+}
+
 /// An index of the archive's records plus papers made for the analyzer tests.
 fn analyzer_index(dir: &Path) -> SearchIndex {
     let mut docs = archive_docs();
@@ -266,9 +274,7 @@ fn ranking_exact_above_stemmed_above_compound_part() {
 #[test]
 fn reference_lookup_with_and_without_leading_zeros() {
     let dir = tempfile::tempdir().unwrap();
-    let mut docs = archive_docs();
-    docs.extend(Generator::new(3, 120).map(|p| doc(&p)));
-    let index = index_of(dir.path(), docs);
+    let index = numbered_index(dir.path());
     for q in [
         "0310/2012",
         "310/2012",
@@ -286,9 +292,7 @@ fn reference_lookup_with_and_without_leading_zeros() {
 #[test]
 fn a_bare_number_brings_its_supplements_after_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mut docs = archive_docs();
-    docs.extend(Generator::new(3, 120).map(|p| doc(&p)));
-    let index = index_of(dir.path(), docs);
+    let index = numbered_index(dir.path());
     for q in ["0310/2012", "310/2012"] {
         let hits = found(&index, q);
         let want = ["0310/2012".to_string(), "0310/2012-1".to_string()];
@@ -301,9 +305,7 @@ fn a_bare_number_brings_its_supplements_after_it() {
 #[test]
 fn filler_words_before_a_number_are_optional() {
     let dir = tempfile::tempdir().unwrap();
-    let mut docs = archive_docs();
-    docs.extend(Generator::new(3, 120).map(|p| doc(&p)));
-    let index = index_of(dir.path(), docs);
+    let index = numbered_index(dir.path());
     for q in [
         "Drucksache 0310/2012",
         "Vorlage Nr. 0310/2012",

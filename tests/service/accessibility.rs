@@ -53,7 +53,7 @@ barrierefrei zugänglich zu machen.
 
 ## Stand der Vereinbarkeit
 
-Dieses Portal ist **teilweise** vereinbar mit der [BITV 2.0](https://www.gesetze-im-internet.de/bitv_2_0/).
+Dieses Portal ist **teilweise** vereinbar mit der [BITV 2.0](https://bitv.example/).
 
 - Ältere Vorlagen liegen nur als PDF vor.
 - Anlagen sind nicht immer barrierefrei.
@@ -70,12 +70,11 @@ fn axe_script() -> Option<String> {
     match std::fs::read_to_string(&path) {
         Ok(script) => Some(script),
         Err(e) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "axe-core is required when CI=true ({}: {e}); run `npm ci --prefix tests/axe`",
+            let what = format!(
+                "axe-core ({}: {e}; `npm ci --prefix tests/axe` installs it)",
                 path.display()
             );
-            eprintln!("skipping: axe-core is not installed (run `npm ci --prefix tests/axe`)");
+            common::present(false, &what);
             None
         }
     }
