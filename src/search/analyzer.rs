@@ -16,7 +16,7 @@
 //! baues/baus), this rule merges 18 (Duett/Dutt, Böen/Bon).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -78,12 +78,16 @@ pub fn parts(keep_original: bool) -> TextAnalyzer {
 /// The words of a text that are not function words (Snowball's German stop word list as
 /// tantivy ships it: "für", "zur", "der", "und" …), lower-cased, not folded. Function words
 /// are indexed like any word; queries weigh them little and snippets never mark them.
+/// Built once: a clone shares the word set, so a query does not build it again.
 pub fn content_words() -> TextAnalyzer {
-    let builder = TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser);
-    match StopWordFilter::new(Language::German) {
-        Some(stop_words) => builder.filter(stop_words).build(),
-        None => builder.build(),
-    }
+    static CONTENT: LazyLock<TextAnalyzer> = LazyLock::new(|| {
+        let builder = TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser);
+        match StopWordFilter::new(Language::German) {
+            Some(stop_words) => builder.filter(stop_words).build(),
+            None => builder.build(),
+        }
+    });
+    CONTENT.clone()
 }
 
 /// Folds one word as the analyzers do (lower-case, umlauts, ß, digraphs). For tests and for
